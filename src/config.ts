@@ -1,0 +1,127 @@
+import { isIP } from 'node:net';
+import type { LogLevel } from './logger.js';
+import { LOG_LEVELS } from './logger.js';
+
+/** Everything the server needs to know about its surroundings, read once at start-up. */
+export interface Config {
+  /** Absent when the user has not configured a key: the server still starts so its tools can be listed. */
+  readonly apiKey: string | undefined;
+  readonly baseUrl: URL;
+  readonly httpMethod: 'POST' | 'PUT';
+  /** One deadline for a whole tool call: connecting, headers, body and any retries. */
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly logLevel: LogLevel;
+  /**
+   * Problems that make live calls impossible. They are reported on every tool call as a
+   * CONFIGURATION error instead of crashing at start-up, because a host such as Claude Desktop only
+   * shows "server disconnected" for a crash, while a tool error reaches the user with its hint.
+   */
+  readonly problems: readonly string[];
+}
+
+export const DEFAULT_BASE_URL = 'https://solarproof.com.au';
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const apiKey = nonEmpty(env.SOLARPROOF_API_KEY);
+
+  let baseUrl = new URL(DEFAULT_BASE_URL);
+  const rawBase = nonEmpty(env.SOLARPROOF_BASE_URL);
+  if (rawBase !== undefined) {
+    const checked = checkBaseUrl(rawBase);
+    if (typeof checked === 'string') problems.push(checked);
+    else baseUrl = checked;
+  }
+
+  let httpMethod: Config['httpMethod'] = 'POST';
+  const rawMethod = nonEmpty(env.SOLARPROOF_HTTP_METHOD)?.toUpperCase();
+  if (rawMethod === 'POST' || rawMethod === 'PUT') httpMethod = rawMethod;
+  else if (rawMethod !== undefined) {
+    problems.push(`SOLARPROOF_HTTP_METHOD must be POST or PUT, not "${truncate(rawMethod)}".`);
+  }
+
+  const timeoutMs = positiveInt(env, 'SOLARPROOF_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 100, 600_000, problems);
+  const maxResponseBytes = positiveInt(
+    env,
+    'SOLARPROOF_MAX_RESPONSE_BYTES',
+    DEFAULT_MAX_RESPONSE_BYTES,
+    1024,
+    64 * 1024 * 1024,
+    problems,
+  );
+
+  let logLevel: LogLevel = 'info';
+  const rawLevel = nonEmpty(env.SOLARPROOF_LOG_LEVEL)?.toLowerCase();
+  if (rawLevel !== undefined) {
+    if ((LOG_LEVELS as readonly string[]).includes(rawLevel)) logLevel = rawLevel as LogLevel;
+    else problems.push(`SOLARPROOF_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  }
+
+  return { apiKey, baseUrl, httpMethod, timeoutMs, maxResponseBytes, logLevel, problems };
+}
+
+/**
+ * The key travels in the query string, so plain http would send it across the network in clear.
+ * Loopback is the one place http is harmless (tests, a local proxy).
+ */
+export function checkBaseUrl(raw: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `SOLARPROOF_BASE_URL is not a valid URL: "${truncate(raw)}".`;
+  }
+  if (url.username || url.password) {
+    return 'SOLARPROOF_BASE_URL must not contain a user name or password.';
+  }
+  if (url.search || url.hash) {
+    return 'SOLARPROOF_BASE_URL must not contain a query string or fragment.';
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  if (url.protocol === 'http:') {
+    return `SOLARPROOF_BASE_URL uses plain http for ${url.hostname}; the API key would cross the network in clear. Use https (http is accepted only for loopback hosts).`;
+  }
+  return `SOLARPROOF_BASE_URL must be an https URL, not ${url.protocol}.`;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return false;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function positiveInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max}, not "${truncate(raw)}".`);
+    return fallback;
+  }
+  return value;
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

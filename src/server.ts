@@ -1,0 +1,74 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { SolarProofClient } from './solarproof/client.js';
+import { SolarProofError } from './solarproof/errors.js';
+import { registerTools } from './tools/catalog.js';
+import type { Mode, ToolContext } from './tools/define.js';
+
+export const INSTRUCTIONS = [
+  'Tools for Solar Proof, an Australian CRM for solar installers.',
+  'update_customer changes only the fields you pass on one customer, identified by its numeric pkcustomerid.',
+  'Confirm with the user before changing a customer, and never invent values you were not given.',
+  'Every result has ok; on failure follow its hint, and retry only when retryable is true.',
+].join(' ');
+
+export interface SolarProofServer {
+  server: Server;
+  context: ToolContext;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger: Logger;
+  redact?: Redactor;
+  mode?: Mode;
+}
+
+/** Builds the MCP server from a config; the caller chooses the transport. */
+export function createServer(config: Config, options: ServerOptions): SolarProofServer {
+  const redact = options.redact ?? createRedactor([config.apiKey]);
+  let client: SolarProofClient | undefined;
+
+  const context: ToolContext = {
+    config,
+    mode: options.mode ?? 'live',
+    logger: options.logger,
+    redact,
+    client() {
+      if (config.problems.length > 0) {
+        throw new SolarProofError('CONFIGURATION', config.problems.join(' '));
+      }
+      if (config.apiKey === undefined) {
+        throw new SolarProofError(
+          'CONFIGURATION',
+          'SOLARPROOF_API_KEY is not set, so nothing was sent to Solar Proof. Add it to the "env" block of this server’s entry in the MCP host configuration (for Claude Desktop, claude_desktop_config.json: "env": { "SOLARPROOF_API_KEY": "<your key>" }) and restart the host. The key is in Solar Proof under Settings → API.',
+        );
+      }
+      client ??= new SolarProofClient({
+        ...config,
+        apiKey: config.apiKey,
+        userAgent: USER_AGENT,
+        logger: options.logger,
+      });
+      return client;
+    },
+  };
+
+  const server = new Server(
+    { name: PACKAGE_NAME, title: 'Solar Proof', version: PACKAGE_VERSION },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+  );
+  registerTools(server, context);
+
+  return {
+    server,
+    context,
+    async close() {
+      await server.close();
+      await client?.close();
+    },
+  };
+}

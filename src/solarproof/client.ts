@@ -1,0 +1,397 @@
+/**
+ * The one HTTP client for Solar Proof. Every action goes through `send`, which owns the rules that
+ * keep a call safe: one deadline for the whole call, cancellation, a cap on response size, no
+ * redirects (the key is in the query string), and retries only where repeating is safe and useful.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { Config } from '../config.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { redactUrl } from '../redact.js';
+import {
+  ACTIONS,
+  API_PATH,
+  type CustomerUpdate,
+  parseUpdateCustomerSuccess,
+  type UpdateCustomerSuccess,
+  updateCustomerBody,
+  upstreamError,
+} from './contract.js';
+import { SolarProofError } from './errors.js';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
+
+export interface ClientOptions
+  extends Pick<Config, 'baseUrl' | 'httpMethod' | 'timeoutMs' | 'maxResponseBytes'> {
+  apiKey: string;
+  userAgent: string;
+  logger?: Logger;
+  retry?: RetryPolicy;
+  /** Tests inject their own to count connections; by default one keep-alive pool per client. */
+  dispatcher?: Dispatcher;
+}
+
+export interface CallOptions {
+  /** Aborts the HTTP request when the MCP client cancels or times out the tool call. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The request exactly as it goes on the wire, minus the key (used for logs and dry-run previews). */
+export interface PreparedRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  url: URL;
+  body?: unknown;
+}
+
+export interface Outcome<T> {
+  value: T;
+  attempts: number;
+  durationMs: number;
+}
+
+interface RawResponse {
+  status: number;
+  body: unknown;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** Errors undici raises when no response arrived: repeating the request is safe and may succeed. */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+export class SolarProofClient {
+  readonly #options: ClientOptions;
+  readonly #retry: RetryPolicy;
+  readonly #dispatcher: Dispatcher;
+  readonly #logger: Logger;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#logger = options.logger ?? silentLogger;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 60_000,
+        connect: { timeout: options.timeoutMs },
+      });
+  }
+
+  /** Builds the Update Customer request without sending it. */
+  prepareUpdateCustomer(customerId: number, update: CustomerUpdate): PreparedRequest {
+    return {
+      method: this.#options.httpMethod,
+      url: this.#url(ACTIONS.updateCustomer),
+      body: updateCustomerBody(this.#options.apiKey, customerId, update),
+    };
+  }
+
+  async updateCustomer(
+    customerId: number,
+    update: CustomerUpdate,
+    options: CallOptions = {},
+  ): Promise<Outcome<UpdateCustomerSuccess>> {
+    const prepared = this.prepareUpdateCustomer(customerId, update);
+    return this.#send(prepared, options, (response) =>
+      parseUpdateCustomerSuccess(response.status, response.body),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.#options.dispatcher) await this.#dispatcher.close();
+  }
+
+  #url(action: string, extra: Record<string, string> = {}): URL {
+    const base = new URL(this.#options.baseUrl);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    const url = new URL(API_PATH, base);
+    // URLSearchParams encodes every reserved character, so a key with & + = / or a space survives.
+    url.searchParams.set('api_key', this.#options.apiKey);
+    url.searchParams.set('action', action);
+    for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
+    return url;
+  }
+
+  async #send<T>(
+    prepared: PreparedRequest,
+    options: CallOptions,
+    parse: (r: RawResponse) => T,
+  ): Promise<Outcome<T>> {
+    const started = performance.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+    const remaining = () => this.#options.timeoutMs - (performance.now() - started);
+    let attempts = 0;
+    try {
+      for (;;) {
+        attempts++;
+        let retryAfterMs: number | undefined;
+        let failure: SolarProofError;
+        try {
+          const response = await this.#attempt(prepared, signal);
+          if (!RETRYABLE_STATUS.has(response.status)) {
+            return { value: parse(response), attempts, durationMs: performance.now() - started };
+          }
+          failure = statusError(response);
+          retryAfterMs = response.retryAfterMs;
+        } catch (error) {
+          if (signal.aborted) throw this.#abortError(options.signal, error);
+          if (!(error instanceof RetryableConnectionError)) throw error;
+          failure = new SolarProofError('NETWORK', `Could not reach Solar Proof: ${error.message}`, {
+            cause: error.cause,
+          });
+        }
+        const delay = Math.max(retryAfterMs ?? 0, this.#backoff(attempts));
+        // Waiting past the deadline would only turn a clear error into a timeout.
+        if (attempts >= this.#retry.maxAttempts || delay >= remaining()) throw failure;
+        this.#logger.debug('retrying Solar Proof request', {
+          code: failure.code,
+          attempt: attempts,
+          delayMs: delay,
+        });
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch (error) {
+          throw this.#abortError(options.signal, error);
+        }
+      }
+    } catch (error) {
+      const failure =
+        error instanceof SolarProofError
+          ? error
+          : new SolarProofError('INTERNAL', error instanceof Error ? error.message : String(error), {
+              cause: error,
+            });
+      failure.attempts = attempts;
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      this.#logger.debug('Solar Proof request finished', {
+        method: prepared.method,
+        url: redactUrl(prepared.url),
+        attempts,
+        durationMs: Math.round(performance.now() - started),
+      });
+    }
+  }
+
+  async #attempt(
+    prepared: PreparedRequest,
+    signal: AbortSignal,
+  ): Promise<RawResponse & { retryAfterMs?: number }> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(prepared.url, {
+        method: prepared.method,
+        dispatcher: this.#dispatcher,
+        signal,
+        headers: {
+          accept: 'application/json',
+          'user-agent': this.#options.userAgent,
+          ...(prepared.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(prepared.body === undefined ? {} : { body: JSON.stringify(prepared.body) }),
+        // The deadline signal is the real limit; these stop undici's own 300 s defaults from mattering.
+        headersTimeout: this.#options.timeoutMs,
+        bodyTimeout: this.#options.timeoutMs,
+      });
+    } catch (error) {
+      if (!signal.aborted && isConnectionError(error)) {
+        throw new RetryableConnectionError(describeConnectionError(error), error);
+      }
+      throw error;
+    }
+
+    const { statusCode: status, headers, body } = response;
+    if (status >= 300 && status < 400) {
+      body.destroy();
+      const location = headerValue(headers.location);
+      throw new SolarProofError(
+        'REDIRECT_REFUSED',
+        `Solar Proof answered HTTP ${status} with a redirect${location ? ` to ${safeLocation(location, prepared.url)}` : ''}; redirects are not followed.`,
+        { httpStatus: status },
+      );
+    }
+
+    const text = await this.#readBody(body, headers, status, signal);
+    let parsed: unknown;
+    try {
+      parsed = text.length === 0 ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const result: RawResponse & { retryAfterMs?: number } = { status, body: parsed };
+    const retryAfter = parseRetryAfter(headerValue(headers['retry-after']));
+    if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
+
+    if (status >= 200 && status < 300) {
+      if (parsed === undefined) {
+        throw new SolarProofError(
+          'UNEXPECTED_RESPONSE',
+          `Solar Proof answered HTTP ${status} with a body that is not JSON (${describeBody(text, headers)}).`,
+          { httpStatus: status },
+        );
+      }
+      return result;
+    }
+    if (RETRYABLE_STATUS.has(status)) return result;
+    throw (
+      upstreamError(status, parsed) ??
+      new SolarProofError(
+        status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_HTTP_ERROR',
+        `Solar Proof answered HTTP ${status} (${describeBody(text, headers)}).`,
+        { httpStatus: status },
+      )
+    );
+  }
+
+  /** Reads at most maxResponseBytes; a larger body is cut off rather than buffered whole. */
+  async #readBody(
+    body: Dispatcher.ResponseData['body'],
+    headers: Dispatcher.ResponseData['headers'],
+    status: number,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const limit = this.#options.maxResponseBytes;
+    const tooLarge = () =>
+      new SolarProofError(
+        'RESPONSE_TOO_LARGE',
+        `Solar Proof's response (HTTP ${status}) exceeded ${limit} bytes and was cut off.`,
+        { httpStatus: status },
+      );
+    const declared = Number(headerValue(headers['content-length']));
+    if (Number.isFinite(declared) && declared > limit) {
+      body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) {
+          body.destroy();
+          throw tooLarge();
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof SolarProofError || signal.aborted) throw error;
+      throw new SolarProofError('NETWORK', `The connection to Solar Proof broke while reading its answer.`, {
+        httpStatus: status,
+        cause: error,
+      });
+    }
+    return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
+  }
+
+  #backoff(attempt: number): number {
+    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
+    // Half fixed, half random: spreads out clients that failed together without waiting for nothing.
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  #abortError(clientSignal: AbortSignal | undefined, cause: unknown): SolarProofError {
+    if (clientSignal?.aborted) {
+      return new SolarProofError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
+        cause,
+      });
+    }
+    return new SolarProofError(
+      'TIMEOUT',
+      `Solar Proof did not answer within ${this.#options.timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`,
+      { cause },
+    );
+  }
+}
+
+class RetryableConnectionError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
+
+function statusError(response: RawResponse & { retryAfterMs?: number }): SolarProofError {
+  const documented = upstreamError(response.status, response.body);
+  if (documented) return documented;
+  if (response.status === 429) {
+    return new SolarProofError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', {
+      httpStatus: 429,
+      ...(response.retryAfterMs === undefined
+        ? {}
+        : { retryAfterSeconds: Math.ceil(response.retryAfterMs / 1000) }),
+    });
+  }
+  return new SolarProofError(
+    'UPSTREAM_UNAVAILABLE',
+    `Solar Proof is temporarily unavailable (HTTP ${response.status}).`,
+    { httpStatus: response.status },
+  );
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== error && isConnectionError(cause);
+}
+
+function describeConnectionError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code && cause.code !== code
+    ? `${code ?? 'error'} (${cause.code})`
+    : (code ?? 'connection error');
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function safeLocation(location: string, requested: URL): string {
+  try {
+    return redactUrl(new URL(location, requested));
+  } catch {
+    return 'an unparseable location';
+  }
+}
+
+function describeBody(text: string, headers: Dispatcher.ResponseData['headers']): string {
+  const type = headerValue(headers['content-type'])?.split(';')[0]?.trim() || 'no content type';
+  if (text.length === 0) return `${type}, empty body`;
+  const excerpt = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 120);
+  return excerpt ? `${type}: "${excerpt}"` : type;
+}

@@ -1,0 +1,67 @@
+/**
+ * Every tool the server offers, and the two MCP handlers that list and call them. The catalog uses
+ * the SDK's low-level Server rather than McpServer.registerTool because McpServer answers invalid
+ * arguments with plain text before the handler runs; here they become INVALID_ARGUMENTS results
+ * with a code, per-field issues and a hint, like every other failure.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { updateCustomerTool } from './update-customer.js';
+
+export const TOOLS: readonly ToolDefinition[] = [updateCustomerTool];
+
+export function registerTools(
+  server: Server,
+  context: ToolContext,
+  tools: readonly ToolDefinition[] = TOOLS,
+): void {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  let listed: Tool[] | undefined;
+
+  server.setRequestHandler(ListToolsRequestSchema, () => {
+    listed ??= tools.map(describeTool);
+    return { tools: listed };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown tool "${request.params.name}". Available: ${[...byName.keys()].join(', ')}.`,
+      );
+    }
+    return runTool(tool, request.params.arguments, context, { signal: extra.signal });
+  });
+}
+
+export function describeTool(tool: ToolDefinition): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.inputSchema, 'input') as Tool['inputSchema'],
+    outputSchema: jsonSchema(tool.outputSchema, 'output') as Tool['outputSchema'],
+    annotations: tool.annotations,
+  };
+}
+
+/**
+ * zod 4's own converter (the deprecated zod-to-json-schema returns an empty schema for zod 4).
+ * `$schema` is dropped: several model providers reject keys outside the portable core.
+ */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+}

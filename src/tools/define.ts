@@ -1,0 +1,189 @@
+/**
+ * What a tool is (one definition per file under tools/) and the one wrapper that runs it: validate
+ * the arguments, call the handler, and turn whatever happens into a CallToolResult that carries
+ * both structuredContent and the same data as text, with every thrown error made an isError result.
+ */
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Redactor } from '../redact.js';
+import type { SolarProofClient } from '../solarproof/client.js';
+import { type ArgumentIssue, ERROR_CODES, SolarProofError } from '../solarproof/errors.js';
+
+export type Mode = 'live' | 'sandbox';
+
+/** What every handler may use. Built once per server; `client` is absent when no key is configured. */
+export interface ToolContext {
+  readonly config: Config;
+  readonly mode: Mode;
+  readonly logger: Logger;
+  readonly redact: Redactor;
+  /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
+  client(): SolarProofClient;
+}
+
+export interface CallExtra {
+  signal: AbortSignal;
+}
+
+export interface ToolSuccess<T> {
+  /** One line a person can read; the full data follows it as JSON in the text block. */
+  summary: string;
+  data: T;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the catalog holds tools of different shapes.
+export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Data = any> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema: z.ZodObject;
+  annotations: ToolAnnotations;
+  handler(args: z.output<Input>, context: ToolContext, extra: CallExtra): Promise<ToolSuccess<Data>>;
+}
+
+export function defineTool<Input extends z.ZodType, Data>(tool: ToolDefinition<Input, Data>) {
+  return tool;
+}
+
+/**
+ * The fields every result carries, success or failure. The SDK client validates structuredContent
+ * against outputSchema on errors too, so each tool's output schema is one object whose
+ * outcome-specific fields are optional: `ok` tells which set is present.
+ */
+export const resultFields = {
+  ok: z
+    .boolean()
+    .describe('true when the call did what was asked; false when it failed (see code and hint).'),
+  mode: z
+    .enum(['live', 'sandbox'])
+    .describe(
+      '"sandbox" when the server runs against its built-in simulator: no real data was read or changed.',
+    ),
+  message: z
+    .string()
+    .describe('What happened, in one sentence; on failure Solar Proof’s own message where it sent one.'),
+};
+
+export const errorFields = {
+  code: z
+    .enum(ERROR_CODES as [string, ...string[]])
+    .optional()
+    .describe('On failure: a stable error code to branch on (see the README’s table).'),
+  retryable: z.boolean().optional().describe('On failure: whether calling again, unchanged, can succeed.'),
+  hint: z.string().optional().describe('On failure: what to do next.'),
+  httpStatus: z
+    .int()
+    .optional()
+    .describe('On failure: the HTTP status Solar Proof answered with, if it answered.'),
+  upstreamCode: z
+    .string()
+    .optional()
+    .describe('On failure: Solar Proof’s error code when it is not one it documents.'),
+  retryAfterSeconds: z
+    .number()
+    .optional()
+    .describe('On RATE_LIMITED: how long Solar Proof asked callers to wait.'),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('On INVALID_ARGUMENTS: each argument that was refused and why.'),
+  attempts: z.int().optional().describe('How many HTTP attempts were made (retries included).'),
+};
+
+export async function runTool(
+  tool: ToolDefinition,
+  rawArgs: unknown,
+  context: ToolContext,
+  extra: CallExtra,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  try {
+    const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.error);
+      throw new SolarProofError(
+        'INVALID_ARGUMENTS',
+        `Invalid arguments for ${tool.name}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`,
+        { issues },
+      );
+    }
+    const { summary, data } = await tool.handler(parsed.data, context, extra);
+    context.logger.info('tool call succeeded', { tool: tool.name, durationMs: elapsed(started) });
+    return render(context, summary, { ok: true, mode: context.mode, ...data }, false);
+  } catch (error) {
+    const failure = asSolarProofError(error);
+    const log = failure.code === 'INTERNAL' ? context.logger.error : context.logger.warn;
+    log('tool call failed', {
+      tool: tool.name,
+      code: failure.code,
+      message: failure.message,
+      durationMs: elapsed(started),
+      ...(failure.code === 'INTERNAL' && error instanceof Error ? { stack: error.stack } : {}),
+    });
+    return render(
+      context,
+      `${tool.name} failed: ${failure.code}. ${failure.message}`,
+      errorData(context, failure),
+      true,
+    );
+  }
+}
+
+export function errorData(context: Pick<ToolContext, 'mode'>, failure: SolarProofError) {
+  return {
+    ok: false,
+    mode: context.mode,
+    message: failure.message,
+    code: failure.code,
+    retryable: failure.retryable,
+    hint: failure.hint,
+    ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
+    ...(failure.upstreamCode === undefined ? {} : { upstreamCode: failure.upstreamCode }),
+    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+    ...(failure.issues === undefined ? {} : { issues: failure.issues }),
+    ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
+  };
+}
+
+function render(
+  context: ToolContext,
+  summary: string,
+  data: Record<string, unknown>,
+  isError: boolean,
+): CallToolResult {
+  // Redaction is the last step, over the finished JSON, so no path into a result can carry the key.
+  const structured = JSON.parse(context.redact(JSON.stringify(data))) as Record<string, unknown>;
+  const sandboxNote = context.mode === 'sandbox' ? ' [SANDBOX: simulated Solar Proof, no real data]' : '';
+  const text = `${context.redact(summary)}${sandboxNote}\n${JSON.stringify(structured, null, 2)}`;
+  return {
+    content: [{ type: 'text', text }],
+    structuredContent: structured,
+    ...(isError ? { isError: true } : {}),
+  };
+}
+
+function asSolarProofError(error: unknown): SolarProofError {
+  if (error instanceof SolarProofError) return error;
+  return new SolarProofError('INTERNAL', 'Unexpected internal error in the Solar Proof MCP server.', {
+    cause: error,
+  });
+}
+
+function describeIssues(error: z.ZodError): ArgumentIssue[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        path: issue.keys.join(', '),
+        message: `not an argument of this tool (allowed: see the input schema); remove ${issue.keys.length > 1 ? 'them' : 'it'}`,
+      };
+    }
+    return { path: issue.path.map(String).join('.'), message: issue.message };
+  });
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
