@@ -224,7 +224,7 @@ export class SolarProofClient {
 
     const { statusCode: status, headers, body } = response;
     if (status >= 300 && status < 400) {
-      body.destroy();
+      discard(body);
       const location = headerValue(headers.location);
       throw new SolarProofError(
         'REDIRECT_REFUSED',
@@ -281,7 +281,7 @@ export class SolarProofClient {
       );
     const declared = Number(headerValue(headers['content-length']));
     if (Number.isFinite(declared) && declared > limit) {
-      body.destroy();
+      discard(body);
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
@@ -290,7 +290,7 @@ export class SolarProofClient {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > limit) {
-          body.destroy();
+          discard(body);
           throw tooLarge();
         }
         chunks.push(chunk);
@@ -362,6 +362,12 @@ function describeConnectionError(error: unknown): string {
   return cause?.code && cause.code !== code
     ? `${code ?? 'error'} (${cause.code})`
     : (code ?? 'connection error');
+}
+
+/** Drops a body we will not read. Its abort error has nowhere useful to go, and unheard it would crash the process. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,0 +1,115 @@
+/**
+ * Test harness: the stand-in Solar Proof (the sandbox simulator on 127.0.0.1, port 0) and the real
+ * built server process driven over stdio by the SDK's own Client.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sandbox/simulator.js';
+
+export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+/**
+ * A distinctive key with every character a query string mangles (&, +, =, /, space), so a leak
+ * in any encoding is found by searching for it, and a wrong encoding fails authentication.
+ */
+export const SENTINEL_KEY = 'spk_LEAKCHECK&k+e=y/ 7f3Qz';
+
+/** Every form the key could take if it leaked: raw, URL-encoded two ways, JSON-escaped. */
+export function keyForms(key = SENTINEL_KEY): string[] {
+  return [key, encodeURIComponent(key), new URLSearchParams({ k: key }).toString().slice(2), 'LEAKCHECK'];
+}
+
+export function expectNoKey(text: string, key = SENTINEL_KEY): void {
+  for (const form of keyForms(key)) {
+    if (text.includes(form))
+      throw new Error(`API key leaked (${JSON.stringify(form)}) in: ${text.slice(0, 500)}`);
+  }
+}
+
+export function startStandIn(options: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulator({ apiKey: SENTINEL_KEY, ...options });
+}
+
+export interface ServerProcess {
+  client: Client;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Every tool result received, serialised, for the leak check. */
+  results: string[];
+  call(
+    args: Record<string, unknown>,
+    options?: { signal?: AbortSignal; timeout?: number },
+  ): Promise<CallToolResult>;
+  callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  pid: number | null;
+  close(): Promise<void>;
+}
+
+/** Spawns the built server with exactly the given environment (plus PATH), connected through the SDK Client. */
+export async function startServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER_ENTRY, ...args],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const client = new Client({ name: 'solarproof-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  const results: string[] = [];
+  const callTool = async (
+    name: string,
+    toolArgs: Record<string, unknown>,
+    options?: { signal?: AbortSignal; timeout?: number },
+  ) => {
+    const result = (await client.callTool(
+      { name, arguments: toolArgs },
+      undefined,
+      options,
+    )) as CallToolResult;
+    results.push(JSON.stringify(result));
+    return result;
+  };
+  return {
+    client,
+    stderr: () => stderr,
+    results,
+    call: (toolArgs, options) => callTool('update_customer', toolArgs, options),
+    callTool: (name, toolArgs) => callTool(name, toolArgs),
+    pid: transport.pid,
+    close: () => client.close(),
+  };
+}
+
+/** The environment that points the server at a stand-in. */
+export function envFor(standIn: Simulator, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SOLARPROOF_API_KEY: SENTINEL_KEY,
+    SOLARPROOF_BASE_URL: standIn.url,
+    SOLARPROOF_LOG_LEVEL: 'debug',
+    ...extra,
+  };
+}
+
+export function structured(result: CallToolResult): Record<string, unknown> {
+  return result.structuredContent as Record<string, unknown>;
+}
+
+/** The text block, minus its first (summary) line, parsed: it must carry the same data. */
+export function textData(result: CallToolResult): unknown {
+  const block = result.content[0];
+  if (block?.type !== 'text') throw new Error('first content block is not text');
+  return JSON.parse(block.text.slice(block.text.indexOf('\n') + 1));
+}
+
+/** The `data` object of the n-th request the stand-in received. */
+export function sentData(standIn: Simulator, index = 0): Record<string, unknown> {
+  const request = standIn.requests[index];
+  if (!request) throw new Error(`the stand-in received no request #${index}`);
+  return (request.body as { data: Record<string, unknown> }).data;
+}
