@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { LogLevel } from './logger.js';
 import { LOG_LEVELS } from './logger.js';
 
@@ -12,6 +14,10 @@ export interface Config {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly logLevel: LogLevel;
+  /** Run against the built-in simulated Solar Proof instead of the real one. */
+  readonly sandbox: boolean;
+  /** Where audit records are appended; undefined when SOLARPROOF_AUDIT_LOG=off. */
+  readonly auditLog: string | undefined;
   /**
    * Problems that make live calls impossible. They are reported on every tool call as a
    * CONFIGURATION error instead of crashing at start-up, because a host such as Claude Desktop only
@@ -26,14 +32,16 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
   const problems: string[] = [];
+  const sandbox = argv.includes('--sandbox') || isTruthy(env.SOLARPROOF_SANDBOX);
 
   const apiKey = nonEmpty(env.SOLARPROOF_API_KEY);
 
   let baseUrl = new URL(DEFAULT_BASE_URL);
   const rawBase = nonEmpty(env.SOLARPROOF_BASE_URL);
-  if (rawBase !== undefined) {
+  // In sandbox mode the base URL is the simulator's, so a stale live setting is no problem.
+  if (rawBase !== undefined && !sandbox) {
     const checked = checkBaseUrl(rawBase);
     if (typeof checked === 'string') problems.push(checked);
     else baseUrl = checked;
@@ -63,7 +71,24 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`SOLARPROOF_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   }
 
-  return { apiKey, baseUrl, httpMethod, timeoutMs, maxResponseBytes, logLevel, problems };
+  const rawAudit = nonEmpty(env.SOLARPROOF_AUDIT_LOG);
+  const auditLog = rawAudit?.toLowerCase() === 'off' ? undefined : (rawAudit ?? defaultAuditPath(env));
+
+  return { apiKey, baseUrl, httpMethod, timeoutMs, maxResponseBytes, logLevel, sandbox, auditLog, problems };
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return ['1', 'true', 'yes', 'on'].includes(value?.trim().toLowerCase() ?? '');
+}
+
+/** $XDG_STATE_HOME (or ~/.local/state) on Unix, %LOCALAPPDATA% on Windows, under solarproof-mcp/. */
+export function defaultAuditPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (process.platform === 'win32' && env.LOCALAPPDATA)
+    return join(env.LOCALAPPDATA, 'solarproof-mcp', 'audit.jsonl');
+  const stateHome = env.XDG_STATE_HOME?.startsWith('/')
+    ? env.XDG_STATE_HOME
+    : join(homedir(), '.local', 'state');
+  return join(stateHome, 'solarproof-mcp', 'audit.jsonl');
 }
 
 /**

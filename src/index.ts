@@ -3,19 +3,29 @@
  * Entry point: reads the configuration from the environment and serves MCP over stdio.
  * stdout belongs to JSON-RPC; everything human goes to stderr through the logger.
  */
+import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { loadConfig } from './config.js';
+import { type Config, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { createRedactor, redactUrl } from './redact.js';
 import { createServer } from './server.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config: Config = loadConfig();
+  let stopSandbox: (() => Promise<void>) | undefined;
+  if (config.sandbox) {
+    // Loaded only in sandbox mode, so live start-up never pays for the simulator.
+    const { startSimulator } = await import('./sandbox/simulator.js');
+    const simulator = await startSimulator();
+    stopSandbox = () => simulator.close();
+    // The simulator accepts any key; a random one keeps the redactor from matching ordinary words.
+    config = { ...config, baseUrl: new URL(simulator.url), apiKey: `sandbox-${randomUUID()}` };
+  }
+
   const redact = createRedactor([config.apiKey]);
   const logger = createLogger(config.logLevel, redact);
-  const app = createServer(config, { logger, redact });
-
+  const app = createServer(config, { logger, redact, mode: config.sandbox ? 'sandbox' : 'live' });
   // A malformed line on stdin must not stop the server: the transport reports it here and reads on.
   app.server.onerror = (error) => logger.warn('ignored malformed input on stdin', { error: error.message });
 
@@ -26,7 +36,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { reason });
     const forced = setTimeout(() => process.exit(0), 2_000);
     forced.unref();
-    app.close().finally(() => process.exit(0));
+    Promise.allSettled([app.close(), stopSandbox?.()]).finally(() => process.exit(0));
   };
   process.stdin.on('end', () => shutdown('stdin closed'));
   process.stdin.on('close', () => shutdown('stdin closed'));
@@ -37,9 +47,11 @@ async function main(): Promise<void> {
 
   logger.info('solarproof-mcp ready', {
     version: PACKAGE_VERSION,
+    mode: config.sandbox ? 'sandbox' : 'live',
     baseUrl: redactUrl(config.baseUrl),
     method: config.httpMethod,
     apiKey: config.apiKey ? 'set' : 'missing',
+    auditLog: config.auditLog ?? 'off',
     ...(config.problems.length ? { problems: config.problems } : {}),
   });
 }

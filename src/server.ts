@@ -1,4 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AuditLog, type AuditSink, noAudit } from './audit/log.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
@@ -10,8 +11,9 @@ import type { Mode, ToolContext } from './tools/define.js';
 
 export const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
-  'update_customer changes only the fields you pass on one customer, identified by its numeric pkcustomerid.',
-  'Confirm with the user before changing a customer, and never invent values you were not given.',
+  'To change a customer: find them with get_customer (by email) to learn pkcustomerid and the current values,',
+  'preview with update_customer dryRun=true when the change is not trivial, confirm with the user, then call update_customer with only the fields that change.',
+  'Never invent values you were not given.',
   'Every result has ok; on failure follow its hint, and retry only when retryable is true.',
 ].join(' ');
 
@@ -30,6 +32,7 @@ export interface ServerOptions {
 /** Builds the MCP server from a config; the caller chooses the transport. */
 export function createServer(config: Config, options: ServerOptions): SolarProofServer {
   const redact = options.redact ?? createRedactor([config.apiKey]);
+  const audit: AuditSink = config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit;
   let client: SolarProofClient | undefined;
 
   const context: ToolContext = {
@@ -37,6 +40,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
     mode: options.mode ?? 'live',
     logger: options.logger,
     redact,
+    audit,
     client() {
       if (config.problems.length > 0) {
         throw new SolarProofError('CONFIGURATION', config.problems.join(' '));
@@ -69,6 +73,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
     async close() {
       await server.close();
       await client?.close();
+      await audit.close();
     },
   };
 }

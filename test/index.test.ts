@@ -61,7 +61,11 @@ const initialize = (id: number) =>
     jsonrpc: '2.0',
     id,
     method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } },
+    params: {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'raw-test', version: '1' },
+    },
   })}\n`;
 const initialized = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`;
 const request = (id: number, method: string, params?: unknown) =>
@@ -94,7 +98,12 @@ describe('the server process', () => {
       const list = await server.response(2);
       expect(list.result.tools.map((t: { name: string }) => t.name)).toContain('update_customer');
 
-      server.send(request(3, 'tools/call', { name: 'update_customer', arguments: { pkcustomerid: 79461, phone1: '0411 222 333' } }));
+      server.send(
+        request(3, 'tools/call', {
+          name: 'update_customer',
+          arguments: { pkcustomerid: 79461, phone1: '0411 222 333' },
+        }),
+      );
       const call = await server.response(3);
       expect(call.result.structuredContent).toMatchObject({ ok: true, customerId: 79461 });
 
@@ -142,7 +151,12 @@ describe('the server process', () => {
     const chatty = spawnServer(envFor(standIn, { SOLARPROOF_LOG_LEVEL: 'debug' }));
     chatty.send(initialize(1));
     await chatty.response(1);
-    chatty.send(request(2, 'tools/call', { name: 'update_customer', arguments: { pkcustomerid: 79461, surname: 'Smith' } }));
+    chatty.send(
+      request(2, 'tools/call', {
+        name: 'update_customer',
+        arguments: { pkcustomerid: 79461, surname: 'Smith' },
+      }),
+    );
     await chatty.response(2);
     chatty.child.stdin.end();
     await chatty.exited;

@@ -17,6 +17,7 @@ import {
   updateCustomerBody,
   upstreamError,
 } from './contract.js';
+import { type Customer, parseGetCustomer } from './customer.js';
 import { SolarProofError } from './errors.js';
 
 export interface RetryPolicy {
@@ -114,6 +115,15 @@ export class SolarProofClient {
     return this.#send(prepared, options, (response) =>
       parseUpdateCustomerSuccess(response.status, response.body),
     );
+  }
+
+  /** Get Customer by email (action getcustomerByemail): a read, so always GET whatever the update method. */
+  async getCustomerByEmail(email: string, options: CallOptions = {}): Promise<Outcome<Customer>> {
+    const prepared: PreparedRequest = {
+      method: 'GET',
+      url: this.#url(ACTIONS.getCustomerByEmail, { customer_email: email }),
+    };
+    return this.#send(prepared, options, (response) => parseGetCustomer(response.status, response.body));
   }
 
   async close(): Promise<void> {

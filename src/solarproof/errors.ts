@@ -40,6 +40,10 @@ export const ERROR_CATALOG = {
     retryable: false,
     hint: 'The arguments were refused before anything was sent to Solar Proof. Fix the fields listed in issues and call again; ask the user for any value you do not know rather than inventing one.',
   },
+  AUDIT_UNAVAILABLE: {
+    retryable: false,
+    hint: 'The update was refused because the audit log could not be written, and a change with no record is worse than no change; nothing was sent to Solar Proof. Tell the user to fix SOLARPROOF_AUDIT_LOG (a writable file path, or "off" to disable auditing) and restart the server.',
+  },
   // Transport and response problems.
   TIMEOUT: {
     retryable: true,

@@ -14,9 +14,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
 
-export const TOOLS: readonly ToolDefinition[] = [updateCustomerTool];
+export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, updateCustomerTool];
 
 export function registerTools(
   server: Server,

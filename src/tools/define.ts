@@ -5,6 +5,7 @@
  */
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { AuditSink } from '../audit/log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
@@ -19,6 +20,7 @@ export interface ToolContext {
   readonly mode: Mode;
   readonly logger: Logger;
   readonly redact: Redactor;
+  readonly audit: AuditSink;
   /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
   client(): SolarProofClient;
 }
@@ -33,19 +35,31 @@ export interface ToolSuccess<T> {
   data: T;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the catalog holds tools of different shapes.
-export interface ToolDefinition<Input extends z.ZodType = z.ZodType, Data = any> {
+/** What a handler returns on success: the output schema's fields, less the ones the wrapper adds. */
+export type SuccessData<Output extends z.ZodObject> = Omit<z.input<Output>, 'ok' | 'mode'>;
+
+export interface ToolDefinition<
+  Input extends z.ZodType = z.ZodType,
+  Output extends z.ZodObject = z.ZodObject,
+> {
   name: string;
   title: string;
   description: string;
   inputSchema: Input;
-  outputSchema: z.ZodObject;
+  outputSchema: Output;
   annotations: ToolAnnotations;
-  handler(args: z.output<Input>, context: ToolContext, extra: CallExtra): Promise<ToolSuccess<Data>>;
+  handler(
+    args: z.output<Input>,
+    context: ToolContext,
+    extra: CallExtra,
+  ): Promise<ToolSuccess<SuccessData<Output>>>;
 }
 
-export function defineTool<Input extends z.ZodType, Data>(tool: ToolDefinition<Input, Data>) {
-  return tool;
+/** Ties a tool's handler types to its schemas; the catalog then holds them all as one type. */
+export function defineTool<Input extends z.ZodType, Output extends z.ZodObject>(
+  tool: ToolDefinition<Input, Output>,
+): ToolDefinition {
+  return tool as unknown as ToolDefinition;
 }
 
 /**
@@ -111,8 +125,16 @@ export async function runTool(
       );
     }
     const { summary, data } = await tool.handler(parsed.data, context, extra);
+    const output = { ok: true, mode: context.mode, ...data };
+    // The SDK client rejects a result that breaks the published schema; fail here, clearly, instead.
+    const checked = tool.outputSchema.safeParse(output);
+    if (!checked.success) {
+      throw new SolarProofError('INTERNAL', `${tool.name} produced a result that breaks its output schema.`, {
+        cause: checked.error,
+      });
+    }
     context.logger.info('tool call succeeded', { tool: tool.name, durationMs: elapsed(started) });
-    return render(context, summary, { ok: true, mode: context.mode, ...data }, false);
+    return render(context, summary, output, false);
   } catch (error) {
     const failure = asSolarProofError(error);
     const log = failure.code === 'INTERNAL' ? context.logger.error : context.logger.warn;
@@ -121,7 +143,7 @@ export async function runTool(
       code: failure.code,
       message: failure.message,
       durationMs: elapsed(started),
-      ...(failure.code === 'INTERNAL' && error instanceof Error ? { stack: error.stack } : {}),
+      ...(failure.code === 'INTERNAL' ? { cause: String(failure.cause ?? error) } : {}),
     });
     return render(
       context,

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { REDACTED, redactUrl } from '../redact.js';
+import type { PreparedRequest } from '../solarproof/client.js';
 import { customerIdSchema, fieldsIn, UPDATABLE_FIELDS, updateFieldSchemas } from '../solarproof/contract.js';
-import { defineTool, errorFields, resultFields } from './define.js';
+import { SolarProofError } from '../solarproof/errors.js';
+import { defineTool, errorFields, resultFields, type ToolContext } from './define.js';
 
 const inputSchema = z
   .strictObject({
@@ -14,6 +18,12 @@ const inputSchema = z
     companyname: updateFieldSchemas.companyname.optional(),
     companyphone: updateFieldSchemas.companyphone.optional(),
     gststatus: updateFieldSchemas.gststatus.optional(),
+    dryRun: z
+      .boolean()
+      .optional()
+      .describe(
+        'true to preview: validate and return the exact request that would be sent (key redacted) without sending it. Default false.',
+      ),
   })
   .superRefine((args, ctx) => {
     if (fieldsIn(args).length === 0) {
@@ -32,8 +42,22 @@ const outputSchema = z.object({
     .array(z.enum(UPDATABLE_FIELDS))
     .optional()
     .describe(
-      'On success: the fields sent to Solar Proof, and so changed; every other field kept its value.',
+      'On success: the fields sent to Solar Proof (on a dry run, the fields that would be sent); every other field keeps its value.',
     ),
+  dryRun: z.boolean().optional().describe('true when this was a preview and nothing was sent.'),
+  request: z
+    .object({
+      method: z.string(),
+      url: z.string().describe('With the API key redacted.'),
+      body: z.unknown().describe('The JSON body, with the API key redacted.'),
+    })
+    .optional()
+    .describe('On a dry run: the exact request that would be sent.'),
+  requestId: z.string().optional().describe('Identifies this update in the audit log.'),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('Things the user should know although the call succeeded.'),
   ...errorFields,
 });
 
@@ -46,7 +70,9 @@ export const updateCustomerTool = defineTool({
     'pkcustomerid (the customer’s numeric id) is required, plus at least one field to change.',
     'Email changes need care: the address must be valid and should be unique to this customer; confirm a new email with the user first.',
     'Values are stored exactly as given. Overwritten values cannot be recovered, so check the current record first when unsure.',
+    'Find the id and current values first with get_customer (by email); pass dryRun=true to preview the exact request without sending it.',
     'Safe to repeat: sending the same update twice leaves the record the same (idempotent), so retry after a TIMEOUT or NETWORK error.',
+    'Every update is recorded in a local audit log.',
     'On failure the result has ok=false, a stable code and a hint saying what to do next.',
   ].join(' '),
   inputSchema,
@@ -59,15 +85,105 @@ export const updateCustomerTool = defineTool({
     openWorldHint: true,
   },
   async handler(args, context, extra) {
-    const { pkcustomerid, ...update } = args;
+    const { pkcustomerid, dryRun = false, ...update } = args;
     const fieldsSent = fieldsIn(update);
-    const { value, attempts } = await context
-      .client()
-      .updateCustomer(pkcustomerid, update, { signal: extra.signal });
-    const customerId = typeof value.customerId === 'number' ? value.customerId : pkcustomerid;
-    return {
-      summary: `Updated customer ${customerId}: ${fieldsSent.join(', ')}.`,
-      data: { message: value.message, customerId, fieldsSent, attempts },
-    };
+    const client = context.client();
+    const requestId = randomUUID();
+    const started = performance.now();
+    const base = { requestId, mode: context.mode, customerId: pkcustomerid };
+
+    // The record of intent is on disk before anything is sent; if it cannot be written, nothing is.
+    await context.audit.append({ time: now(), event: 'update_requested', ...base, dryRun, fields: update });
+
+    if (dryRun) {
+      const request = preview(client.prepareUpdateCustomer(pkcustomerid, update));
+      const warning = await recordOutcome(context, {
+        ...base,
+        outcome: 'dry_run',
+        durationMs: elapsed(started),
+      });
+      return {
+        summary: `Dry run for customer ${pkcustomerid}: would send ${fieldsSent.join(', ')}. Nothing was sent.`,
+        data: {
+          message: 'Dry run: the request was built and validated but not sent; nothing changed.',
+          dryRun: true,
+          customerId: pkcustomerid,
+          fieldsSent,
+          request,
+          requestId,
+          ...(warning ? { warnings: [warning] } : {}),
+        },
+      };
+    }
+
+    try {
+      const { value, attempts } = await client.updateCustomer(pkcustomerid, update, { signal: extra.signal });
+      const customerId = typeof value.customerId === 'number' ? value.customerId : pkcustomerid;
+      const warning = await recordOutcome(context, {
+        ...base,
+        outcome: 'success',
+        message: value.message,
+        attempts,
+        durationMs: elapsed(started),
+      });
+      return {
+        summary: `Updated customer ${customerId}: ${fieldsSent.join(', ')}.`,
+        data: {
+          message: value.message,
+          customerId,
+          fieldsSent,
+          attempts,
+          requestId,
+          ...(warning ? { warnings: [warning] } : {}),
+        },
+      };
+    } catch (error) {
+      const failure = error instanceof SolarProofError ? error : undefined;
+      await recordOutcome(context, {
+        ...base,
+        outcome: 'error',
+        code: failure?.code ?? 'INTERNAL',
+        message: failure?.message ?? String(error),
+        ...(failure?.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
+        ...(failure?.attempts === undefined ? {} : { attempts: failure.attempts }),
+        durationMs: elapsed(started),
+      });
+      throw error;
+    }
   },
 });
+
+/**
+ * The outcome record. Once the request has gone there is nothing to refuse, so a failed write is
+ * reported (log and warning) rather than turning a done update into an error.
+ */
+async function recordOutcome(
+  context: ToolContext,
+  record: Record<string, unknown>,
+): Promise<string | undefined> {
+  try {
+    await context.audit.append({ time: now(), event: 'update_completed', ...record });
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.error('audit outcome record lost', { requestId: record.requestId, error: message });
+    return `The outcome of this update could not be written to the audit log: ${message}`;
+  }
+}
+
+function preview(prepared: PreparedRequest) {
+  const body = prepared.body as { data: Record<string, unknown> };
+  return {
+    method: prepared.method,
+    url: redactUrl(prepared.url),
+    body: { data: { ...body.data, apikey: REDACTED } },
+  };
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}

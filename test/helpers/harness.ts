@@ -2,6 +2,9 @@
  * Test harness: the stand-in Solar Proof (the sandbox simulator on 127.0.0.1, port 0) and the real
  * built server process driven over stdio by the SDK's own Client.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -52,7 +55,8 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER_ENTRY, ...args],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // Only what the test gives (plus PATH and a private audit log): no developer setting leaks in.
+    env: { PATH: process.env.PATH ?? '', SOLARPROOF_AUDIT_LOG: tempAuditPath(), ...env },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -86,12 +90,18 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   };
 }
 
-/** The environment that points the server at a stand-in. */
+/** A fresh audit log path in a private temporary folder. */
+export function tempAuditPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'solarproof-audit-')), 'audit.jsonl');
+}
+
+/** The environment that points the server at a stand-in, with its own audit log. */
 export function envFor(standIn: Simulator, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SOLARPROOF_API_KEY: SENTINEL_KEY,
     SOLARPROOF_BASE_URL: standIn.url,
     SOLARPROOF_LOG_LEVEL: 'debug',
+    SOLARPROOF_AUDIT_LOG: tempAuditPath(),
     ...extra,
   };
 }

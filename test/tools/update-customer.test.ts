@@ -77,6 +77,7 @@ describe('tools/list', () => {
         'companyname',
         'companyphone',
         'gststatus',
+        'dryRun',
       ].sort(),
     );
     expect(schema.properties.pkcustomerid).toMatchObject({ type: 'integer', minimum: 1 });
@@ -115,6 +116,7 @@ describe('successful updates', () => {
       customerId: 79461,
       fieldsSent: ['phone1'],
       attempts: 1,
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(textData(result)).toEqual(structured(result));
 

@@ -1,0 +1,248 @@
+/**
+ * Get Customer's answer, translated into Update Customer's vocabulary so an assistant can compare
+ * and then update without translating. The endpoint is only documented, never confirmed: ids and
+ * numbers arrive as strings, labels vary in case, older pages show "" for notes and "0" for status,
+ * and fields may be missing. What cannot be mapped with confidence is passed through in `unmapped`
+ * instead of being guessed.
+ */
+import { z } from 'zod';
+import { CUSTOMER_TYPES, type CustomerType, isRecord, upstreamError } from './contract.js';
+import { cleanUpstreamText, SolarProofError } from './errors.js';
+
+/** The documented Get Customer fields; anything else in the answer is passed through. */
+const KNOWN_FIELDS = new Set([
+  'customer_id',
+  'customer_first_name',
+  'customer_last_name',
+  'customer_email',
+  'customer_phone_1',
+  'customer_phone_2',
+  'customer_type',
+  'company_name',
+  'company_phone',
+  'gst_status',
+  'customer_status',
+  'creation_date',
+  'owner_user_info',
+  'customer_notes',
+  'projects',
+]);
+
+/** Status codes from the customer_status_change webhook page, for answers that send a number. */
+const STATUS_LABELS: Record<string, string> = {
+  '0': 'No Status',
+  '1': 'New Contacts',
+  '2': 'Signed',
+  '3': 'Mega Status',
+};
+
+const text = z.string().nullable();
+
+export const customerOutputSchema = z
+  .object({
+    pkcustomerid: z.int().nullable().describe('The id update_customer takes (Get Customer’s customer_id).'),
+    firstname: text,
+    surname: text,
+    email: text,
+    phone1: text,
+    phone2: text,
+    type: z
+      .enum(CUSTOMER_TYPES)
+      .nullable()
+      .describe(
+        'RESIDENTIAL, COMMERCIAL or LARGE-SCALE; null if Solar Proof sent something else (see unmapped).',
+      ),
+    companyname: text,
+    companyphone: text,
+    gststatus: z
+      .union([z.literal(0), z.literal(1)])
+      .nullable()
+      .describe('1 = GST registered, 0 = not; null if unknown (see unmapped).'),
+    status: text.describe('The customer’s pipeline status label, e.g. "Signed" or "No Status Set".'),
+    creationDate: text.describe(
+      'When the record was created, as Solar Proof sent it ("2025-03-14 09:26:53", Australian local time).',
+    ),
+    owner: z
+      .object({
+        userId: text,
+        firstName: text,
+        lastName: text,
+        email: text,
+        phone: text,
+        workTitle: text,
+        username: text,
+      })
+      .nullable()
+      .describe('The Solar Proof user who owns the customer.'),
+    notes: z
+      .array(z.object({ datetime: text, note: z.string() }))
+      .describe('Notes on the record, oldest first as sent.'),
+    projects: z
+      .array(
+        z.object({
+          projectId: text,
+          title: text,
+          siteAddress: text.describe('One line: "12 Wattle Street, Parramatta NSW 2150, Australia".'),
+          systemSizeKw: z.number().nullable(),
+          panels: text.describe('Quantity and type, e.g. "15 × Jinko Tiger Neo 440W".'),
+          inverter: text,
+          proposalLink: text,
+        }),
+      )
+      .describe('A short summary of each project.'),
+    unmapped: z
+      .record(z.string(), z.unknown())
+      .describe('Fields Solar Proof sent that could not be mapped with confidence, exactly as sent.'),
+  })
+  .describe('The customer in update_customer’s vocabulary.');
+
+export type Customer = z.output<typeof customerOutputSchema>;
+
+export function parseGetCustomer(status: number, body: unknown): Customer {
+  const failure = upstreamError(status, body);
+  if (failure) throw failure;
+  const record = unwrap(body);
+  if (!record) {
+    throw new SolarProofError(
+      'UNEXPECTED_RESPONSE',
+      `Solar Proof answered HTTP ${status} without a customer object.`,
+      { httpStatus: status },
+    );
+  }
+  const unmapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (!KNOWN_FIELDS.has(key)) unmapped[key] = value;
+  }
+
+  const pkcustomerid = toId(record.customer_id);
+  if (pkcustomerid === null && record.customer_id !== undefined) unmapped.customer_id = record.customer_id;
+
+  const type = toCustomerType(record.customer_type);
+  if (type === null && present(record.customer_type)) unmapped.customer_type = record.customer_type;
+
+  const gststatus = toGstStatus(record.gst_status);
+  if (gststatus === null && present(record.gst_status)) unmapped.gst_status = record.gst_status;
+
+  const notes = toNotes(record.customer_notes);
+  if (notes === null) unmapped.customer_notes = record.customer_notes;
+
+  const projects = Array.isArray(record.projects) ? record.projects.filter(isRecord).map(toProject) : [];
+  if (present(record.projects) && !Array.isArray(record.projects)) unmapped.projects = record.projects;
+
+  return {
+    pkcustomerid,
+    firstname: str(record.customer_first_name),
+    surname: str(record.customer_last_name),
+    email: str(record.customer_email),
+    phone1: str(record.customer_phone_1),
+    phone2: str(record.customer_phone_2),
+    type,
+    companyname: str(record.company_name),
+    companyphone: str(record.company_phone),
+    gststatus,
+    status: toStatus(record.customer_status),
+    creationDate: str(record.creation_date),
+    owner: toOwner(record.owner_user_info),
+    notes: notes ?? [],
+    projects,
+    unmapped,
+  };
+}
+
+/** One customer object, whether sent bare, in a one-element array, or under `data`. */
+function unwrap(body: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(body) && body.length === 1) return unwrap(body[0]);
+  if (!isRecord(body)) return undefined;
+  if ('customer_id' in body || 'customer_email' in body) return body;
+  if (isRecord(body.data) || Array.isArray(body.data)) return unwrap(body.data);
+  if (isRecord(body.customer)) return unwrap(body.customer);
+  return undefined;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+function str(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+function toId(value: unknown): number | null {
+  const raw = str(value)?.trim();
+  if (!raw || !/^[1-9][0-9]{0,15}$/.test(raw)) return null;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+function toCustomerType(value: unknown): CustomerType | null {
+  const raw = str(value)
+    ?.trim()
+    .toUpperCase()
+    .replace(/[\s_]+/g, '-');
+  if (!raw) return null;
+  if (raw === 'LARGESCALE') return 'LARGE-SCALE';
+  return (CUSTOMER_TYPES as readonly string[]).includes(raw) ? (raw as CustomerType) : null;
+}
+
+function toGstStatus(value: unknown): 0 | 1 | null {
+  if (value === 1 || value === '1' || value === true) return 1;
+  if (value === 0 || value === '0' || value === false) return 0;
+  const raw = str(value)?.trim().toLowerCase();
+  if (!raw) return null;
+  if (/^(not|non|un)[\s-]*(gst[\s-]*)?registered$|^not gst registered$/.test(raw)) return 0;
+  if (/^(gst[\s-]*)?registered$/.test(raw)) return 1;
+  return null;
+}
+
+function toStatus(value: unknown): string | null {
+  const raw = str(value)?.trim();
+  if (!raw) return null;
+  return STATUS_LABELS[raw] ?? raw;
+}
+
+function toNotes(value: unknown): Customer['notes'] | null {
+  if (value === undefined || value === null || value === '') return [];
+  if (!Array.isArray(value)) return null;
+  return value.flatMap((entry) => {
+    if (typeof entry === 'string') return entry ? [{ datetime: null, note: entry }] : [];
+    if (!isRecord(entry)) return [];
+    const note = str(entry.note);
+    return note === null ? [] : [{ datetime: str(entry.datetime), note }];
+  });
+}
+
+function toOwner(value: unknown): Customer['owner'] {
+  if (!isRecord(value)) return null;
+  return {
+    userId: str(value.user_id),
+    firstName: str(value.first_name),
+    lastName: str(value.last_name),
+    email: str(value.email),
+    phone: str(value.phone_number),
+    workTitle: str(value.work_title),
+    username: str(value.username),
+  };
+}
+
+function toProject(project: Record<string, unknown>): Customer['projects'][number] {
+  const address = isRecord(project.site_address) ? project.site_address : {};
+  const street = [str(address.streetnum), str(address.street)].filter(Boolean).join(' ');
+  const locality = [str(address.suburb), str(address.state), str(address.postcode)].filter(Boolean).join(' ');
+  const siteAddress = [street, locality, str(address.country)].filter(Boolean).join(', ') || null;
+  const size = Number.parseFloat(str(project.system_size) ?? '');
+  const count = (quantity: unknown, kind: unknown) => {
+    const parts = [str(quantity), str(kind)].filter(Boolean);
+    return parts.length === 2 ? `${parts[0]} × ${parts[1]}` : (parts[0] ?? null);
+  };
+  return {
+    projectId: str(project.project_id),
+    title: str(project.project_title) === null ? null : cleanUpstreamText(project.project_title, 200),
+    siteAddress,
+    systemSizeKw: Number.isFinite(size) ? size : null,
+    panels: count(project.solar_panel_quantity, project.solar_panel_type),
+    inverter: count(project.inverter_quantity, project.inverter_type),
+    proposalLink: str(project.proposal_link),
+  };
+}
