@@ -141,7 +141,7 @@ export async function runTool(
     log('tool call failed', {
       tool: tool.name,
       code: failure.code,
-      message: failure.message,
+      error: failure.message,
       durationMs: elapsed(started),
       ...(failure.code === 'INTERNAL' ? { cause: String(failure.cause ?? error) } : {}),
     });

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Behaviour,
+  type RecordedRequest,
   type Simulator,
   SUCCESS_MESSAGE,
   send,
@@ -82,6 +83,13 @@ async function failure(call: Promise<unknown>): Promise<SolarProofError> {
   return error;
 }
 
+/** The n-th request the simulator received; fails the test when there is none. */
+function nth(index: number): RecordedRequest {
+  const recorded = sim.requests[index];
+  if (!recorded) throw new Error(`the simulator received no request #${index + 1}`);
+  return recorded;
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
   const result = await fn();
@@ -127,15 +135,15 @@ describe('the request on the wire', () => {
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
 
     expect(sim.requests).toHaveLength(1);
-    const req = sim.requests[0];
-    expect(req?.method).toBe('POST');
-    expect(req?.path).toBe('/apidata.php');
-    expect(req?.rawQuery).toBe(expectedQuery());
-    expect(req?.query).toEqual({ api_key: SENTINEL_KEY, action: 'updatecustomer' });
-    expect(req?.headers['content-type']).toBe('application/json');
-    expect(req?.headers['user-agent']).toBe(USER_AGENT);
-    expect(req?.headers.accept).toBe('application/json');
-    expect(req?.body).toEqual({
+    const req = nth(0);
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/apidata.php');
+    expect(req.rawQuery).toBe(expectedQuery());
+    expect(req.query).toEqual({ api_key: SENTINEL_KEY, action: 'updatecustomer' });
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toBe(USER_AGENT);
+    expect(req.headers.accept).toBe('application/json');
+    expect(req.body).toEqual({
       data: {
         apikey: SENTINEL_KEY,
         action: 'updatecustomer',
@@ -144,14 +152,14 @@ describe('the request on the wire', () => {
         gststatus: 0,
       },
     });
-    expect(Object.keys((req?.body as { data: object }).data)).toEqual([
+    expect(Object.keys((req.body as { data: object }).data)).toEqual([
       'apikey',
       'action',
       'pkcustomerid',
       'phone1',
       'gststatus',
     ]);
-    expect(Number(req?.headers['content-length'])).toBe(Buffer.byteLength(req?.rawBody ?? ''));
+    expect(Number(req.headers['content-length'])).toBe(Buffer.byteLength(req.rawBody));
 
     // The simulator applied exactly the given fields.
     const john = sim.customers.get(JOHN);
@@ -165,8 +173,8 @@ describe('the request on the wire', () => {
     const outcome = await client.updateCustomer(JOHN, { surname: 'Smythe' });
     expect(outcome.value.customerId).toBe(JOHN);
     expect(sim.requests).toHaveLength(1);
-    expect(sim.requests[0]?.method).toBe('PUT');
-    expect(sim.requests[0]?.rawQuery).toBe(expectedQuery());
+    expect(nth(0).method).toBe('PUT');
+    expect(nth(0).rawQuery).toBe(expectedQuery());
     expect(sim.customers.get(JOHN)?.surname).toBe('Smythe');
   });
 
@@ -181,9 +189,7 @@ describe('the request on the wire', () => {
     expect(john?.firstname).toBe('Zoë');
     expect(john?.surname).toBe("O'Brien-李");
     expect(john?.companyname).toBe('Smith & Sons “Solar”');
-    expect(Number(sim.requests[0]?.headers['content-length'])).toBe(
-      Buffer.byteLength(sim.requests[0]?.rawBody ?? '', 'utf8'),
-    );
+    expect(Number(nth(0).headers['content-length'])).toBe(Buffer.byteLength(nth(0).rawBody, 'utf8'));
   });
 
   it.each(['/crm/v2', '/crm/v2/'])('keeps a base URL path prefix (%s)', async (prefix) => {
@@ -196,8 +202,8 @@ describe('the request on the wire', () => {
     const outcome = await client.updateCustomer(JOHN, { firstname: 'Jon' });
     expect(outcome.value.customerId).toBe(JOHN);
     expect(sim.requests).toHaveLength(1);
-    expect(sim.requests[0]?.path).toBe('/crm/v2/apidata.php');
-    expect(sim.requests[0]?.rawQuery).toBe(expectedQuery());
+    expect(nth(0).path).toBe('/crm/v2/apidata.php');
+    expect(nth(0).rawQuery).toBe(expectedQuery());
   });
 
   it('prepareUpdateCustomer returns the exact request without sending it', async () => {
@@ -227,8 +233,8 @@ describe('API key encoding', () => {
     const client = makeClient();
     const outcome = await client.updateCustomer(JOHN, { firstname: 'Johnny' });
     expect(outcome.value.customerId).toBe(JOHN);
-    expect(sim.requests[0]?.query.api_key).toBe(SENTINEL_KEY);
-    expect((sim.requests[0]?.body as { data: { apikey: string } }).data.apikey).toBe(SENTINEL_KEY);
+    expect(nth(0).query.api_key).toBe(SENTINEL_KEY);
+    expect((nth(0).body as { data: { apikey: string } }).data.apikey).toBe(SENTINEL_KEY);
   });
 
   it('control: the simulator refuses the same key interpolated without encoding', async () => {
@@ -544,7 +550,7 @@ describe('retries', () => {
     expect(outcome.value.customerId).toBe(JOHN);
     expect(outcome.attempts).toBe(2);
     expect(sim.requests).toHaveLength(2);
-    expect(sim.requests[1]?.body).toEqual(sim.requests[0]?.body);
+    expect(nth(1).body).toEqual(nth(0).body);
     expect(sim.customers.get(JOHN)?.firstname).toBe('Retry');
   });
 

@@ -1,0 +1,33 @@
+/** `npm run demo` is the README's "run the main job" command: it must work on a fresh clone. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+it('the sandbox demo runs every step and exits 0', () => {
+  // dist/ is fresh: `npm test` builds before running vitest.
+  const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'demo/demo.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  for (const expected of [
+    'get_customer',
+    'update_customer',
+    'Found customer 79461: John Smith',
+    'Dry run for customer 79461',
+    'api_key=%5BREDACTED%5D',
+    'phone1: 0412345678 → 0400 999 888',
+    'CUSTOMER_NOT_FOUND',
+    'update_requested',
+    'Demo complete',
+  ]) {
+    expect(run.stdout).toContain(expected);
+  }
+  // Sandbox mode says so on every result.
+  expect(run.stdout.match(/SANDBOX/g)?.length).toBeGreaterThanOrEqual(5);
+}, 40_000);
