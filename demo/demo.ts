@@ -46,8 +46,14 @@ async function call(name: string, args: Record<string, unknown>): Promise<Record
 try {
   await client.connect(transport);
   const server = client.getServerVersion();
-  console.log(bold(`Solar Proof MCP server ${server?.version} — sandbox demo (simulated Solar Proof, no account, nothing leaves this machine)`));
-  console.log(dim(`The user says: "John Smith's email is john.smith@example.com. Change his mobile to 0400 999 888."`));
+  console.log(
+    bold(
+      `Solar Proof MCP server ${server?.version} — sandbox demo (simulated Solar Proof, no account, nothing leaves this machine)`,
+    ),
+  );
+  console.log(
+    dim(`The user says: "John Smith's email is john.smith@example.com. Change his mobile to 0400 999 888."`),
+  );
 
   step(1, 'The tools the server offers');
   const { tools } = await client.listTools();
@@ -59,21 +65,44 @@ try {
   step(2, 'Look the customer up by email to learn the id and current values');
   const before = await call('get_customer', { email: 'john.smith@example.com' });
   const customer = before.customer;
-  console.log(indent(`pkcustomerid ${customer.pkcustomerid}, ${customer.firstname} ${customer.surname}, ${customer.type}`));
-  console.log(indent(`phone1 (mobile): ${customer.phone1}    phone2: ${customer.phone2}    GST: ${customer.gststatus === 1 ? 'registered' : 'not registered'}`));
+  console.log(
+    indent(
+      `pkcustomerid ${customer.pkcustomerid}, ${customer.firstname} ${customer.surname}, ${customer.type}`,
+    ),
+  );
+  console.log(
+    indent(
+      `phone1 (mobile): ${customer.phone1}    phone2: ${customer.phone2}    GST: ${customer.gststatus === 1 ? 'registered' : 'not registered'}`,
+    ),
+  );
 
   step(3, 'Preview the change with a dry run: the exact request, nothing sent');
-  const preview = await call('update_customer', { pkcustomerid: customer.pkcustomerid, phone1: '0400 999 888', dryRun: true });
+  const preview = await call('update_customer', {
+    pkcustomerid: customer.pkcustomerid,
+    phone1: '0400 999 888',
+    dryRun: true,
+  });
   console.log(indent(`${preview.request.method} ${preview.request.url}`));
   console.log(indent(JSON.stringify(preview.request.body)));
 
   step(4, 'Apply the update (only the changed field is sent)');
-  const update = await call('update_customer', { pkcustomerid: customer.pkcustomerid, phone1: '0400 999 888' });
-  console.log(indent(`Solar Proof said "${update.message}"; fields sent: ${update.fieldsSent.join(', ')}; requestId ${update.requestId}`));
+  const update = await call('update_customer', {
+    pkcustomerid: customer.pkcustomerid,
+    phone1: '0400 999 888',
+  });
+  console.log(
+    indent(
+      `Solar Proof said "${update.message}"; fields sent: ${update.fieldsSent.join(', ')}; requestId ${update.requestId}`,
+    ),
+  );
 
   step(5, 'Look again: the change is there, everything else untouched');
   const after = await call('get_customer', { email: 'john.smith@example.com' });
-  console.log(indent(`phone1: ${customer.phone1} → ${after.customer.phone1}    phone2: ${after.customer.phone2} (unchanged)`));
+  console.log(
+    indent(
+      `phone1: ${customer.phone1} → ${after.customer.phone1}    phone2: ${after.customer.phone2} (unchanged)`,
+    ),
+  );
 
   step(6, 'A mistake: an id that does not exist');
   const failure = await call('update_customer', { pkcustomerid: 12345, phone1: '0400 999 888' });
@@ -83,12 +112,22 @@ try {
   step(7, 'The audit log (one JSON line before each request, one after)');
   for (const line of readFileSync(auditLog, 'utf8').trim().split('\n')) {
     const record = JSON.parse(line);
-    const detail = record.event === 'update_requested' ? JSON.stringify(record.fields) : (record.code ?? record.outcome);
-    console.log(indent(`${record.time}  ${record.event.padEnd(16)} customer ${record.customerId}  ${detail}`));
+    const detail =
+      record.event === 'update_requested' ? JSON.stringify(record.fields) : (record.code ?? record.outcome);
+    console.log(
+      indent(`${record.time}  ${record.event.padEnd(16)} customer ${record.customerId}  ${detail}`),
+    );
   }
 
-  const ok = before.ok && preview.ok && update.ok && after.customer.phone1 === '0400 999 888' && failure.code === 'CUSTOMER_NOT_FOUND';
-  console.log(`\n${bold(ok ? 'Demo complete: every step behaved as expected.' : 'Demo FAILED: a step did not behave as expected.')}`);
+  const ok =
+    before.ok &&
+    preview.ok &&
+    update.ok &&
+    after.customer.phone1 === '0400 999 888' &&
+    failure.code === 'CUSTOMER_NOT_FOUND';
+  console.log(
+    `\n${bold(ok ? 'Demo complete: every step behaved as expected.' : 'Demo FAILED: a step did not behave as expected.')}`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await client.close();

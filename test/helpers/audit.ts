@@ -1,0 +1,110 @@
+/**
+ * Helpers for the audit-log and sandbox tests: reading the JSON-lines audit file, and spawning the
+ * built server with an exact environment (the harness's startServer always injects
+ * SOLARPROOF_AUDIT_LOG, so it cannot test the default location).
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SERVER_ENTRY } from './harness.js';
+
+export interface AuditRecord {
+  time: string;
+  event: 'update_requested' | 'update_completed';
+  requestId: string;
+  mode: 'live' | 'sandbox';
+  customerId: number;
+  dryRun?: boolean;
+  fields?: Record<string, unknown>;
+  outcome?: 'success' | 'error' | 'dry_run';
+  code?: string;
+  message?: string;
+  attempts?: number;
+  httpStatus?: number;
+  durationMs?: number;
+  [key: string]: unknown;
+}
+
+/** The audit file's raw text, or '' when it does not exist (yet). */
+export function readAuditText(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * Every record in the audit file. Throws on a line that is not one complete JSON object, and on a
+ * file that does not end with a newline (a torn final record).
+ */
+export function readAudit(path: string): AuditRecord[] {
+  const text = readAuditText(path);
+  if (text === '') return [];
+  if (!text.endsWith('\n')) throw new Error(`audit file does not end with a newline: ${text.slice(-200)}`);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line, index) => {
+      try {
+        const record = JSON.parse(line) as unknown;
+        if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new Error('not an object');
+        return record as AuditRecord;
+      } catch (error) {
+        throw new Error(`audit line ${index + 1} is not a JSON object (${String(error)}): ${line}`);
+      }
+    });
+}
+
+/** A fresh private temporary folder. */
+export function tempDir(prefix = 'solarproof-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Every file and folder under dir, relative to it (empty when nothing was created). */
+export function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+}
+
+export interface ExactServer {
+  client: Client;
+  stderr(): string;
+  results: string[];
+  callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Spawns the built server with exactly this environment: nothing added but what the SDK always
+ * passes on (HOME, PATH, USER...), which `env` may override. Runs in `cwd` (default: a fresh
+ * temporary folder, so a relative path can never land in the repository).
+ */
+export async function startExactServer(
+  env: Record<string, string>,
+  options: { args?: string[]; cwd?: string } = {},
+): Promise<ExactServer> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER_ENTRY, ...(options.args ?? [])],
+    env,
+    cwd: options.cwd ?? tempDir('solarproof-cwd-'),
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const client = new Client({ name: 'solarproof-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  const results: string[] = [];
+  return {
+    client,
+    stderr: () => stderr,
+    results,
+    async callTool(name, args) {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      results.push(JSON.stringify(result));
+      return result;
+    },
+    close: () => client.close(),
+  };
+}
