@@ -101,6 +101,27 @@ export type Customer = z.output<typeof customerOutputSchema>;
 export function parseGetCustomer(status: number, body: unknown): Customer {
   const failure = upstreamError(status, body);
   if (failure) throw failure;
+  // An empty list is the natural way for a lookup to say "nobody has this email".
+  if (isEmptyAnswer(body)) {
+    throw new SolarProofError('CUSTOMER_NOT_FOUND', 'Solar Proof found no customer with this email.', {
+      httpStatus: status,
+    });
+  }
+  const several = Array.isArray(body)
+    ? body.length
+    : isRecord(body) && Array.isArray(body.data)
+      ? body.data.length
+      : 0;
+  if (several > 1) {
+    throw new SolarProofError(
+      'UNEXPECTED_RESPONSE',
+      `Solar Proof returned ${several} customers for one email; this tool expects exactly one.`,
+      {
+        httpStatus: status,
+        hint: 'Several customers share this email, which Solar Proof warns causes problems. Tell the user; they must pick the right record in Solar Proof (and should make the emails unique) before anything is updated.',
+      },
+    );
+  }
   const record = unwrap(body);
   if (!record) {
     throw new SolarProofError(
@@ -147,6 +168,15 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
     projects,
     unmapped,
   };
+}
+
+function isEmptyAnswer(body: unknown): boolean {
+  if (Array.isArray(body)) return body.length === 0;
+  return (
+    isRecord(body) &&
+    Object.keys(body).length === 1 &&
+    (body.data === null || (Array.isArray(body.data) && body.data.length === 0))
+  );
 }
 
 /** One customer object, whether sent bare, in a one-element array, or under `data`. */

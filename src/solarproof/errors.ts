@@ -129,6 +129,8 @@ export class SolarProofError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly issues: ArgumentIssue[] | undefined;
   attempts: number | undefined;
+  /** The audit log's id for the update this error ended, so the two can be matched. */
+  requestId: string | undefined;
 
   constructor(code: ErrorCode, message: string, details: SolarProofErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -141,6 +143,22 @@ export class SolarProofError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.issues = details.issues;
     this.attempts = details.attempts;
+    this.requestId = undefined;
+  }
+
+  /** The same error with advice fitted to the operation (a lookup is not an update). */
+  withHint(hint: string): SolarProofError {
+    const copy = new SolarProofError(this.code, this.message, {
+      hint,
+      cause: this.cause,
+      ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
+      ...(this.upstreamCode === undefined ? {} : { upstreamCode: this.upstreamCode }),
+      ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
+      ...(this.issues === undefined ? {} : { issues: this.issues }),
+      ...(this.attempts === undefined ? {} : { attempts: this.attempts }),
+    });
+    copy.requestId = this.requestId;
+    return copy;
   }
 }
 

@@ -167,6 +167,7 @@ export function errorData(context: Pick<ToolContext, 'mode'>, failure: SolarProo
     ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
     ...(failure.issues === undefined ? {} : { issues: failure.issues }),
     ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
+    ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
   };
 }
 

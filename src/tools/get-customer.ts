@@ -1,8 +1,32 @@
 import { z } from 'zod';
 import { updateFieldSchemas } from '../solarproof/contract.js';
 import { customerOutputSchema } from '../solarproof/customer.js';
-import { SolarProofError } from '../solarproof/errors.js';
+import { ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
 import { defineTool, errorFields, resultFields } from './define.js';
+
+/** The catalog's hints speak of updates; a lookup changes nothing, so these codes get their own advice. */
+const LOOKUP_HINTS: Partial<Record<ErrorCode, string>> = {
+  CUSTOMER_NOT_FOUND:
+    'No customer has this email address in Solar Proof. Check the spelling with the user (the whole address must match); the customer may be recorded under another email. Do not guess an id.',
+  INVALID_PARAMETERS:
+    'Solar Proof rejected the lookup. Check the email address with the user and call again with the corrected address.',
+  PERMISSION_DENIED:
+    'The Solar Proof user behind this API key may not see this customer. Tell the user; an account administrator must grant access.',
+  TIMEOUT:
+    'Solar Proof did not answer in time. A lookup changes nothing, so calling again is safe; if it keeps timing out, tell the user Solar Proof seems slow or down.',
+  CANCELLED:
+    'The lookup was cancelled before Solar Proof answered. It changes nothing; repeat it if still wanted.',
+  NETWORK:
+    'Solar Proof could not be reached. A lookup changes nothing, so calling again later is safe; check the network or SOLARPROOF_BASE_URL if it persists.',
+  UPSTREAM_UNAVAILABLE:
+    'Solar Proof is temporarily unavailable. A lookup changes nothing: try again in a minute, and tell the user if it persists.',
+  UPSTREAM_SERVER_ERROR:
+    'Solar Proof had a server error. A lookup changes nothing, so calling again once later is safe; tell the user if it persists.',
+  UNEXPECTED_RESPONSE:
+    'Solar Proof answered the lookup in a shape this server does not recognise. Nothing was changed; tell the user, and do not update this customer on the strength of a guess.',
+  RESPONSE_TOO_LARGE:
+    'Solar Proof’s answer to the lookup was larger than this server accepts and was cut off. Nothing was changed; tell the user.',
+};
 
 const inputSchema = z.strictObject({
   email: updateFieldSchemas.email.describe('The customer’s email address, e.g. "john.smith@example.com".'),
@@ -41,13 +65,10 @@ export const getCustomerTool = defineTool({
       const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'}: ${name} <${customer.email ?? email}>.`;
       return { summary: message, data: { message, customer } };
     } catch (error) {
-      if (error instanceof SolarProofError && error.code === 'CUSTOMER_NOT_FOUND') {
-        throw new SolarProofError('CUSTOMER_NOT_FOUND', error.message, {
-          ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-          hint: 'No customer has this email address in Solar Proof. Check the spelling with the user (the whole address must match); the customer may be recorded under another email. Do not guess an id.',
-        });
-      }
-      throw error;
+      // Only the catalog's generic advice is replaced; a hint made for this very situation stays.
+      if (!(error instanceof SolarProofError) || error.hint !== ERROR_CATALOG[error.code].hint) throw error;
+      const hint = LOOKUP_HINTS[error.code];
+      throw hint ? error.withHint(hint) : error;
     }
   },
 });

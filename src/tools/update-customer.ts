@@ -148,6 +148,7 @@ export const updateCustomerTool = defineTool({
         ...(failure?.attempts === undefined ? {} : { attempts: failure.attempts }),
         durationMs: elapsed(started),
       });
+      if (failure) failure.requestId = requestId;
       throw error;
     }
   },

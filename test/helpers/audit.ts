@@ -47,7 +47,8 @@ export function readAudit(path: string): AuditRecord[] {
     .map((line, index) => {
       try {
         const record = JSON.parse(line) as unknown;
-        if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new Error('not an object');
+        if (typeof record !== 'object' || record === null || Array.isArray(record))
+          throw new Error('not an object');
         return record as AuditRecord;
       } catch (error) {
         throw new Error(`audit line ${index + 1} is not a JSON object (${String(error)}): ${line}`);

@@ -248,6 +248,12 @@ describe('mapping into update_customer’s vocabulary', () => {
     expect(customer.unmapped).toEqual({});
   });
 
+  it('notes in an unknown shape (a plain string) are kept in unmapped, not guessed at', async () => {
+    const customer = await mapped({ ...johnUpstream(), customer_notes: 'Call after 5pm' });
+    expect(customer.notes).toEqual([]);
+    expect(customer.unmapped).toEqual({ customer_notes: 'Call after 5pm' });
+  });
+
   it('status "0" (the older page) becomes "No Status"', async () => {
     const customer = await mapped({ ...johnUpstream(), customer_status: '0' });
     expect(customer.status).toBe('No Status');
@@ -326,8 +332,6 @@ describe('mapping into update_customer’s vocabulary', () => {
 
   it.each([
     ['an object of another shape', { result: 'ok', count: 1 }],
-    ['an empty array', []],
-    ['an array of two customers', [{ customer_id: '1' }, { customer_id: '2' }]],
     ['a string', 'John Smith'],
     ['a number', 79461],
   ])('a body that is not a customer (%s) is UNEXPECTED_RESPONSE', async (_label, body) => {
@@ -342,6 +346,25 @@ describe('mapping into update_customer’s vocabulary', () => {
       retryable: false,
     });
     expect(textData(result)).toEqual(structured(result));
+  });
+
+  it('an array of two customers says so, and warns that the email is shared', async () => {
+    standIn.once(answer(200, [johnUpstream(), { ...johnUpstream(), customer_id: '80001' }]));
+    const result = await lookup('john.smith@example.com');
+    expect(structured(result)).toMatchObject({ code: 'UNEXPECTED_RESPONSE' });
+    expect(String(structured(result).message)).toContain('2 customers');
+    expect(String(structured(result).hint)).toMatch(/share this email/);
+  });
+
+  it.each([
+    ['an empty list', []],
+    ['an empty list under data', { data: [] }],
+    ['null under data', { data: null }],
+  ])('%s means nobody has the email: CUSTOMER_NOT_FOUND', async (_label, body) => {
+    standIn.once(answer(200, body));
+    const result = await lookup('nobody@example.com');
+    expect(structured(result)).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND', httpStatus: 200 });
+    expect(String(structured(result).hint)).toMatch(/email/);
   });
 });
 
@@ -384,7 +407,9 @@ describe('failures', () => {
   });
 
   it('an error body under HTTP 200 is an error', async () => {
-    standIn.once(answer(200, { code: 'INVALID_API_KEY', message: 'The provided API key is invalid or missing' }));
+    standIn.once(
+      answer(200, { code: 'INVALID_API_KEY', message: 'The provided API key is invalid or missing' }),
+    );
     const result = await lookup('john.smith@example.com');
     expect(result.isError).toBe(true);
     expect(structured(result)).toMatchObject({
@@ -441,6 +466,8 @@ describe('failures', () => {
       expect(result.isError).toBe(true);
       expect(structured(result)).toMatchObject({ ok: false, code: 'TIMEOUT', retryable: true });
       expect(String(structured(result).message)).toContain('400 ms');
+      // A lookup's advice must not talk about an update that may have happened.
+      expect(String(structured(result).hint)).not.toMatch(/update|pkcustomerid/i);
       expect(elapsed).toBeGreaterThan(300);
       expect(elapsed).toBeLessThan(3_000);
       for (const r of quick.results) expectNoKey(r);
@@ -448,6 +475,17 @@ describe('failures', () => {
     } finally {
       await quick.close();
     }
+  });
+
+  it.each([
+    ['INVALID_PARAMETERS', 400, { code: 'INVALID_PARAMETERS', message: 'Bad email' }],
+    ['UPSTREAM_SERVER_ERROR', 500, { error: 'boom' }],
+    ['PERMISSION_DENIED', 403, { code: 'PERMISSION_DENIED', message: 'No access' }],
+  ])('%s from a lookup gets advice for a lookup, not an update', async (code, status, body) => {
+    standIn.once(answer(status, body));
+    const result = await lookup('john.smith@example.com');
+    expect(structured(result)).toMatchObject({ ok: false, code });
+    expect(String(structured(result).hint)).not.toMatch(/update|pkcustomerid/i);
   });
 
   it('never echoes the key, even when the upstream error message does', async () => {
@@ -459,7 +497,9 @@ describe('failures', () => {
   });
 
   it('never echoes the key when the customer record itself contains it', async () => {
-    standIn.once(answer(200, { ...johnUpstream(), company_name: `Acme ${SENTINEL_KEY}`, leak: SENTINEL_KEY }));
+    standIn.once(
+      answer(200, { ...johnUpstream(), company_name: `Acme ${SENTINEL_KEY}`, leak: SENTINEL_KEY }),
+    );
     const result = await lookup('john.smith@example.com');
     expect(result.isError).toBeFalsy();
     expectNoKey(JSON.stringify(result));

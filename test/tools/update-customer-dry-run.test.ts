@@ -1,0 +1,225 @@
+/**
+ * update_customer with dryRun: true, end to end over stdio. A preview must show the exact request
+ * (key redacted) and must send nothing: the stand-in's request log stays empty and its record of
+ * the customer stays as seeded.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seedCustomers } from '../../src/sandbox/customers.js';
+import type { Simulator } from '../../src/sandbox/simulator.js';
+import {
+  envFor,
+  expectNoKey,
+  SENTINEL_KEY,
+  type ServerProcess,
+  startServer,
+  startStandIn,
+  structured,
+  textData,
+} from '../helpers/harness.js';
+
+let standIn: Simulator;
+let server: ServerProcess;
+
+beforeAll(async () => {
+  standIn = await startStandIn();
+  server = await startServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '3000' }));
+});
+
+afterEach(() => standIn.reset());
+
+afterAll(async () => {
+  await server.close();
+  await standIn.close();
+  for (const result of server.results) expectNoKey(result);
+  expectNoKey(server.stderr());
+});
+
+const seeded = (id: number) => seedCustomers().find((c) => c.pkcustomerid === id);
+const previewUrl = () => `${standIn.url}/apidata.php?api_key=%5BREDACTED%5D&action=updatecustomer`;
+
+const FULL = {
+  pkcustomerid: 80125,
+  firstname: 'Zoë',
+  surname: 'O’Brien-Nguyễn',
+  email: 'zoe.obrien@example.com.au',
+  phone1: '+61 412 345 678',
+  phone2: '(02) 9876 5432',
+  type: 'COMMERCIAL',
+  companyname: 'Sun & Sons 太阳能 Pty Ltd',
+  companyphone: '1300 123 456',
+  gststatus: 1,
+};
+
+describe('dryRun: true', () => {
+  it('returns the exact request it would send, with the key redacted, and sends nothing', async () => {
+    const result = await server.call({ pkcustomerid: 79461, phone1: '0400999888', dryRun: true });
+    expect(result.isError).toBeFalsy();
+    expect(structured(result)).toEqual({
+      ok: true,
+      mode: 'live',
+      message: expect.stringMatching(/dry run/i),
+      dryRun: true,
+      customerId: 79461,
+      fieldsSent: ['phone1'],
+      request: {
+        method: 'POST',
+        url: previewUrl(),
+        body: {
+          data: {
+            apikey: '[REDACTED]',
+            action: 'updatecustomer',
+            pkcustomerid: 79461,
+            phone1: '0400999888',
+          },
+        },
+      },
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(String(structured(result).message)).toMatch(/not sent|nothing changed/i);
+    expect(textData(result)).toEqual(structured(result));
+    const summary = result.content[0]?.type === 'text' ? result.content[0].text.split('\n')[0] : '';
+    expect(summary).toMatch(/dry run/i);
+    expect(summary).toMatch(/nothing was sent/i);
+
+    expect(standIn.requests).toHaveLength(0);
+    expect(standIn.customers.get(79461)).toEqual(seeded(79461));
+  });
+
+  it('previews a full update of every field, typed, in the document’s field order', async () => {
+    const result = await server.call({ ...FULL, dryRun: true });
+    const data = structured(result);
+    expect(data).toMatchObject({
+      ok: true,
+      dryRun: true,
+      customerId: 80125,
+      fieldsSent: [
+        'firstname',
+        'surname',
+        'email',
+        'phone1',
+        'phone2',
+        'type',
+        'companyname',
+        'companyphone',
+        'gststatus',
+      ],
+    });
+    const request = data.request as { method: string; url: string; body: { data: Record<string, unknown> } };
+    expect(request.body).toEqual({ data: { apikey: '[REDACTED]', action: 'updatecustomer', ...FULL } });
+    expect(Object.keys(request.body.data)).toEqual([
+      'apikey',
+      'action',
+      'pkcustomerid',
+      'firstname',
+      'surname',
+      'email',
+      'phone1',
+      'phone2',
+      'type',
+      'companyname',
+      'companyphone',
+      'gststatus',
+    ]);
+    expect(typeof request.body.data.pkcustomerid).toBe('number');
+    expect(typeof request.body.data.gststatus).toBe('number');
+    // dryRun is an instruction to this server, never a field for Solar Proof.
+    expect(request.body.data).not.toHaveProperty('dryRun');
+    expect(standIn.requests).toHaveLength(0);
+    expect(standIn.customers.get(80125)).toEqual(seeded(80125));
+  });
+
+  it('previews exactly what the live call then sends, body and URL', async () => {
+    const args = { pkcustomerid: 79461, gststatus: 0, phone2: '', companyname: 'Smith & Co' };
+    const preview = structured(await server.call({ ...args, dryRun: true }));
+    expect(standIn.requests).toHaveLength(0);
+
+    const live = await server.call(args);
+    expect(structured(live)).toMatchObject({ ok: true, customerId: 79461 });
+    expect(standIn.requests).toHaveLength(1);
+    const sent = standIn.requests[0];
+    if (!sent) throw new Error('nothing sent');
+
+    const request = preview.request as { method: string; url: string; body: unknown };
+    expect(request.method).toBe(sent.method);
+    // The preview is the real request with the key's value, and only that, replaced.
+    expect(sent.rawBody).toBe(
+      JSON.stringify(request.body).replace('"[REDACTED]"', JSON.stringify(SENTINEL_KEY)),
+    );
+    const sentUrl = new URL(`${standIn.url}${sent.path}?${sent.rawQuery}`);
+    sentUrl.searchParams.set('api_key', '[REDACTED]');
+    expect(request.url).toBe(sentUrl.toString());
+  });
+
+  it('does not ask Solar Proof whether the customer exists (nothing is sent)', async () => {
+    const result = await server.call({ pkcustomerid: 999999, firstname: 'Nobody', dryRun: true });
+    expect(structured(result)).toMatchObject({ ok: true, dryRun: true, customerId: 999999 });
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  it('dryRun: false is a live update', async () => {
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth', dryRun: false });
+    expect(structured(result)).toMatchObject({ ok: true, customerId: 79461, fieldsSent: ['surname'] });
+    expect(structured(result)).not.toHaveProperty('dryRun');
+    expect(structured(result)).not.toHaveProperty('request');
+    expect(standIn.requests).toHaveLength(1);
+    expect(standIn.customers.get(79461)?.surname).toBe('Smyth');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['nothing to change', { pkcustomerid: 79461, dryRun: true }, ''],
+    ['a bad email', { pkcustomerid: 79461, email: 'john.smith@', dryRun: true }, 'email'],
+    ['a string id', { pkcustomerid: '79461', firstname: 'John', dryRun: true }, 'pkcustomerid'],
+    ['an unknown type', { pkcustomerid: 79461, type: 'INDUSTRIAL', dryRun: true }, 'type'],
+    [
+      'an unknown argument',
+      { pkcustomerid: 79461, firstname: 'John', preview: true, dryRun: true },
+      'preview',
+    ],
+    ['dryRun as a string', { pkcustomerid: 79461, firstname: 'John', dryRun: 'true' }, 'dryRun'],
+  ])('%s with dryRun is still INVALID_ARGUMENTS', async (_label, args, path) => {
+    const result = await server.call(args);
+    expect(result.isError).toBe(true);
+    const data = structured(result);
+    expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS', retryable: false });
+    expect(data).not.toHaveProperty('request');
+    const issues = data.issues as Array<{ path: string }>;
+    expect(issues.length).toBeGreaterThan(0);
+    if (path) expect(issues.map((i) => i.path).join(' ')).toContain(path);
+    expect(textData(result)).toEqual(structured(result));
+    expect(standIn.requests).toHaveLength(0);
+  });
+});
+
+describe('dryRun with SOLARPROOF_HTTP_METHOD=PUT', () => {
+  it('previews a PUT and still sends nothing', async () => {
+    const put = await startServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
+    try {
+      const result = await put.call({ pkcustomerid: 79461, email: 'john@example.com', dryRun: true });
+      expect(structured(result)).toMatchObject({
+        ok: true,
+        dryRun: true,
+        customerId: 79461,
+        fieldsSent: ['email'],
+        request: {
+          method: 'PUT',
+          url: previewUrl(),
+          body: {
+            data: {
+              apikey: '[REDACTED]',
+              action: 'updatecustomer',
+              pkcustomerid: 79461,
+              email: 'john@example.com',
+            },
+          },
+        },
+      });
+      expect(textData(result)).toEqual(structured(result));
+      expect(standIn.requests).toHaveLength(0);
+      expect(standIn.customers.get(79461)).toEqual(seeded(79461));
+      for (const r of put.results) expectNoKey(r);
+      expectNoKey(put.stderr());
+    } finally {
+      await put.close();
+    }
+  });
+});
