@@ -150,6 +150,8 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
   const projects = Array.isArray(record.projects) ? record.projects.filter(isRecord).map(toProject) : [];
   if (present(record.projects) && !Array.isArray(record.projects)) unmapped.projects = record.projects;
 
+  for (const [key, value] of Object.entries(unmapped)) unmapped[key] = boundedPassThrough(value);
+
   return {
     pkcustomerid,
     firstname: str(record.customer_first_name),
@@ -170,6 +172,39 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
   };
 }
 
+const PASS_THROUGH_MAX_DEPTH = 8;
+const PASS_THROUGH_MAX_CHARS = 4_000;
+
+/**
+ * Unmapped values travel to the model as they came, but only while small and shallow: a hostile or
+ * broken answer (a 10,000-deep array, a megabyte blob) would otherwise blow up validation, the text
+ * block and the model's context. Anything larger is replaced by a note saying what was dropped.
+ */
+export function boundedPassThrough(value: unknown): unknown {
+  const depth = depthOf(value, PASS_THROUGH_MAX_DEPTH + 1);
+  if (depth > PASS_THROUGH_MAX_DEPTH) {
+    return `[omitted: nested more than ${PASS_THROUGH_MAX_DEPTH} levels deep]`;
+  }
+  const json = JSON.stringify(value) ?? '';
+  if (json.length > PASS_THROUGH_MAX_CHARS) return `[omitted: ${json.length} characters of JSON]`;
+  return value;
+}
+
+/** Depth of nested arrays and objects, counting no further than `limit` (so it cannot recurse away). */
+function depthOf(value: unknown, limit: number): number {
+  let level: unknown[] = [value];
+  for (let depth = 0; depth < limit; depth++) {
+    const next: unknown[] = [];
+    for (const item of level) {
+      if (item !== null && typeof item === 'object') next.push(...Object.values(item));
+    }
+    if (next.length === 0 && !level.some((item) => item !== null && typeof item === 'object')) return depth;
+    if (next.length === 0) return depth + 1;
+    level = next;
+  }
+  return limit;
+}
+
 function isEmptyAnswer(body: unknown): boolean {
   if (Array.isArray(body)) return body.length === 0;
   return (
@@ -179,13 +214,14 @@ function isEmptyAnswer(body: unknown): boolean {
   );
 }
 
-/** One customer object, whether sent bare, in a one-element array, or under `data`. */
-function unwrap(body: unknown): Record<string, unknown> | undefined {
-  if (Array.isArray(body) && body.length === 1) return unwrap(body[0]);
+/** One customer object, whether sent bare, in a one-element array, or under `data` (a few levels at most). */
+function unwrap(body: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (depth > 3) return undefined;
+  if (Array.isArray(body)) return body.length === 1 ? unwrap(body[0], depth + 1) : undefined;
   if (!isRecord(body)) return undefined;
   if ('customer_id' in body || 'customer_email' in body) return body;
-  if (isRecord(body.data) || Array.isArray(body.data)) return unwrap(body.data);
-  if (isRecord(body.customer)) return unwrap(body.customer);
+  if (isRecord(body.data) || Array.isArray(body.data)) return unwrap(body.data, depth + 1);
+  if (isRecord(body.customer)) return unwrap(body.customer, depth + 1);
   return undefined;
 }
 
