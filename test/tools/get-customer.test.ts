@@ -293,6 +293,16 @@ describe('mapping into update_customer’s vocabulary', () => {
     expect(customer).toMatchObject({ pkcustomerid: 79461, type: 'RESIDENTIAL', gststatus: 1 });
   });
 
+  it('passes through only small, shallow values: a 5,000-deep or 100 kB field is replaced by a note', async () => {
+    const deep = JSON.parse(`${'['.repeat(5_000)}${']'.repeat(5_000)}`);
+    const customer = await mapped({ ...johnUpstream(), deep, blob: 'x'.repeat(100_000), small: { a: [1, 2] } });
+    expect(customer.unmapped).toEqual({
+      deep: '[omitted: nested more than 8 levels deep]',
+      blob: expect.stringMatching(/^\[omitted: \d+ characters of JSON\]$/),
+      small: { a: [1, 2] },
+    });
+  });
+
   it('a non-numeric customer_id gives pkcustomerid null and keeps the raw id in unmapped', async () => {
     standIn.once(answer(200, { ...johnUpstream(), customer_id: 'CUST-79461' }));
     const result = await lookup('john.smith@example.com');
