@@ -294,8 +294,19 @@ describe('mapping into update_customer’s vocabulary', () => {
   });
 
   it('passes through only small, shallow values: a 5,000-deep or 100 kB field is replaced by a note', async () => {
-    const deep = JSON.parse(`${'['.repeat(5_000)}${']'.repeat(5_000)}`);
-    const customer = await mapped({ ...johnUpstream(), deep, blob: 'x'.repeat(100_000), small: { a: [1, 2] } });
+    // Written as raw text: the deep array is sent as bytes, never built or stringified here.
+    const head = JSON.stringify({ ...johnUpstream(), blob: 'x'.repeat(100_000), small: { a: [1, 2] } }).slice(
+      0,
+      -1,
+    );
+    standIn.once((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${head},"deep":${'['.repeat(5_000)}${']'.repeat(5_000)}}`);
+      return true;
+    });
+    const result = await lookup('john.smith@example.com');
+    expect(result.isError, JSON.stringify(result).slice(0, 500)).toBeFalsy();
+    const customer = structured(result).customer as Record<string, any>;
     expect(customer.unmapped).toEqual({
       deep: '[omitted: nested more than 8 levels deep]',
       blob: expect.stringMatching(/^\[omitted: \d+ characters of JSON\]$/),
