@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { createRedactor, redactUrl } from './redact.js';
 import { createServer } from './server.js';
+import { preloadHttp } from './solarproof/client.js';
 
 async function main(): Promise<void> {
   let config: Config = loadConfig();
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  // Once the handshake is done, load the HTTP client in the background so the first call is not slower.
+  app.server.oninitialized = () => {
+    setTimeout(() => void preloadHttp().catch(() => {}), 0);
+  };
   await app.server.connect(new StdioServerTransport());
 
   logger.info('solarproof-mcp ready', {

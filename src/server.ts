@@ -63,7 +63,17 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
 
   const server = new Server(
     { name: PACKAGE_NAME, title: 'Solar Proof', version: PACKAGE_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: {} },
+      instructions: INSTRUCTIONS,
+      // The SDK validates elicitation answers with Ajv, built eagerly by default (~10 ms at start-up).
+      // This server never elicits, so it gets a validator that says so instead.
+      jsonSchemaValidator: {
+        getValidator() {
+          throw new Error('solarproof-mcp does not use elicitation, so it has no JSON Schema validator.');
+        },
+      },
+    },
   );
   registerTools(server, context);
 

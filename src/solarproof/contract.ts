@@ -3,7 +3,7 @@
  * NOTES.md): endpoint, actions, field names and rules, and how responses are told apart.
  * Nothing here does I/O, so the rules can be read, reused by the sandbox and tested on their own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { cleanUpstreamText, isUpstreamErrorCode, SolarProofError } from './errors.js';
 
 export const API_PATH = 'apidata.php';

@@ -5,7 +5,7 @@
  * and fields may be missing. What cannot be mapped with confidence is passed through in `unmapped`
  * instead of being guessed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CUSTOMER_TYPES, type CustomerType, isRecord, upstreamError } from './contract.js';
 import { cleanUpstreamText, SolarProofError } from './errors.js';
 

@@ -12,7 +12,7 @@ import {
   McpError,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';

@@ -4,7 +4,7 @@
  * both structuredContent and the same data as text, with every thrown error made an isError result.
  */
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditSink } from '../audit/log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';

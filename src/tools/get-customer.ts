@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateFieldSchemas } from '../solarproof/contract.js';
 import { customerOutputSchema } from '../solarproof/customer.js';
 import { ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REDACTED, redactUrl } from '../redact.js';
 import type { PreparedRequest } from '../solarproof/client.js';
 import { customerIdSchema, fieldsIn, UPDATABLE_FIELDS, updateFieldSchemas } from '../solarproof/contract.js';
