@@ -11,6 +11,7 @@ import { PACKAGE_VERSION } from './package-info.js';
 import { createRedactor, redactUrl } from './redact.js';
 import { createServer } from './server.js';
 import { preloadHttp } from './solarproof/client.js';
+import { LineLimit, MAX_LINE_BYTES } from './stdin-limit.js';
 
 async function main(): Promise<void> {
   let config: Config = loadConfig();
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
   };
   process.stdin.on('end', () => shutdown('stdin closed'));
   process.stdin.on('close', () => shutdown('stdin closed'));
+  // Should the transport close itself (it does on a broken pipe), say so instead of exiting mutely.
+  app.server.onclose = () => shutdown('transport closed');
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
@@ -48,7 +51,12 @@ async function main(): Promise<void> {
   app.server.oninitialized = () => {
     setTimeout(() => void preloadHttp().catch(() => {}), 0);
   };
-  await app.server.connect(new StdioServerTransport());
+  const input = process.stdin.pipe(
+    new LineLimit(MAX_LINE_BYTES, (bytes) =>
+      logger.warn('dropped an oversized line on stdin', { bytes, limit: MAX_LINE_BYTES }),
+    ),
+  );
+  await app.server.connect(new StdioServerTransport(input, process.stdout));
 
   logger.info('solarproof-mcp ready', {
     version: PACKAGE_VERSION,

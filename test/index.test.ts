@@ -120,6 +120,26 @@ describe('the server process', () => {
     }
   });
 
+  it('survives a stdin line larger than the SDK buffer (11 MB): drops it, logs it, keeps answering', async () => {
+    const server = spawnServer(envFor(standIn));
+    try {
+      server.send(initialize(1));
+      await server.response(1);
+      server.send(initialized);
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      for (let i = 0; i < 11; i++) server.send(chunk);
+      server.send('\n');
+      server.send(request(2, 'tools/list'));
+      const list = await server.response(2, 10_000);
+      expect(list.result.tools).toHaveLength(2);
+      expect(server.child.exitCode).toBeNull();
+      expect(server.stderr()).toMatch(/dropped an oversized line on stdin/);
+      expectOnlyJsonRpc(server.stdout());
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
   it('exits cleanly and promptly when its client closes stdin', async () => {
     const server = spawnServer(envFor(standIn));
     server.send(initialize(1));

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { redactUrl } from '../redact.js';
+import { createRedactor, type Redactor, redactUrl } from '../redact.js';
 import {
   ACTIONS,
   API_PATH,
@@ -96,9 +96,11 @@ export class SolarProofClient {
   readonly #retry: RetryPolicy;
   #dispatcher: Dispatcher | undefined;
   readonly #logger: Logger;
+  readonly #redact: Redactor;
 
   constructor(options: ClientOptions) {
     this.#options = options;
+    this.#redact = createRedactor([options.apiKey]);
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#logger = options.logger ?? silentLogger;
     this.#dispatcher = options.dispatcher;
@@ -248,6 +250,13 @@ export class SolarProofClient {
       if (!signal.aborted && isConnectionError(error)) {
         throw new RetryableConnectionError(describeConnectionError(error), error);
       }
+      if (!signal.aborted && isMalformedResponse(error)) {
+        throw new SolarProofError(
+          'UNEXPECTED_RESPONSE',
+          `Solar Proof sent a malformed HTTP response (${(error as Error).message}).`,
+          { cause: error },
+        );
+      }
       throw error;
     }
 
@@ -262,7 +271,9 @@ export class SolarProofClient {
       );
     }
 
-    const text = await this.#readBody(body, headers, status, signal);
+    // Redacted before anything trims or excerpts it: a key cut in half by a length limit would
+    // no longer be recognised, and its first half would leak into results and logs.
+    const text = this.#redact(await this.#readBody(body, headers, status, signal));
     let parsed: unknown;
     try {
       parsed = text.length === 0 ? undefined : JSON.parse(text);
@@ -383,6 +394,16 @@ function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
   const cause = (error as { cause?: unknown })?.cause;
   return cause !== undefined && cause !== error && isConnectionError(cause);
+}
+
+/** undici's and llhttp's refusals of a response head: the server answered, but not in valid HTTP. */
+function isMalformedResponse(error: unknown): boolean {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  // llhttp's errors do not always carry a code (an invalid Content-Length has none), but their name is fixed.
+  if (name === 'HTTPParserError') return true;
+  if (typeof code === 'string' && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_'))) return true;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== error && isMalformedResponse(cause);
 }
 
 function describeConnectionError(error: unknown): string {

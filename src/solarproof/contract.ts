@@ -46,12 +46,20 @@ export const COMPANY_MAX = 150;
 export const EMAIL_MAX = 254;
 export const PHONE_MAX = 30;
 
+/** A lone UTF-16 surrogate cannot travel in a URL or be stored as UTF-8: refuse it rather than let it turn into U+FFFD. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
+const brokenText = (what: string) => ({
+  message: `${what} must be valid Unicode text (it contains a broken character)`,
+});
+
 const name = (what: string, example: string) =>
   z
     .string()
     .min(1)
     .max(NAME_MAX)
     .regex(NON_BLANK_TEXT, { message: `${what} must not be blank or contain control characters` })
+    .refine(wellFormed, brokenText(what))
     .describe(
       `${what}. Must not be empty. Up to ${NAME_MAX} characters, sent exactly as given. Example: "${example}".`,
     );
@@ -84,6 +92,7 @@ export const updateFieldSchemas = {
     .string()
     .max(EMAIL_MAX)
     .regex(EMAIL, { message: 'email must be a valid address such as john.smith@example.com' })
+    .refine(wellFormed, brokenText('email'))
     .meta({ format: 'email' })
     .describe(
       'Customer’s email address, e.g. "john.smith@example.com". Must be valid and should be unique: two customers with one email cause problems in Solar Proof, so confirm a changed email with the user.',
@@ -99,6 +108,7 @@ export const updateFieldSchemas = {
     .string()
     .max(COMPANY_MAX)
     .regex(PRINTABLE_TEXT, { message: 'companyname must not contain control characters' })
+    .refine(wellFormed, brokenText('companyname'))
     .describe(
       `Company name, for commercial customers. Up to ${COMPANY_MAX} characters; an empty string asks Solar Proof to clear it. Example: "Smith Solar Solutions".`,
     ),

@@ -130,27 +130,29 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
       { httpStatus: status },
     );
   }
-  const unmapped: Record<string, unknown> = {};
+  // A Map, not an object: an answer's own "__proto__" key must stay a key, not become a prototype.
+  const unmapped = new Map<string, unknown>();
   for (const [key, value] of Object.entries(record)) {
-    if (!KNOWN_FIELDS.has(key)) unmapped[key] = value;
+    if (!KNOWN_FIELDS.has(key)) unmapped.set(key, value);
   }
 
   const pkcustomerid = toId(record.customer_id);
-  if (pkcustomerid === null && record.customer_id !== undefined) unmapped.customer_id = record.customer_id;
+  if (pkcustomerid === null && record.customer_id !== undefined)
+    unmapped.set('customer_id', record.customer_id);
 
   const type = toCustomerType(record.customer_type);
-  if (type === null && present(record.customer_type)) unmapped.customer_type = record.customer_type;
+  if (type === null && present(record.customer_type)) unmapped.set('customer_type', record.customer_type);
 
   const gststatus = toGstStatus(record.gst_status);
-  if (gststatus === null && present(record.gst_status)) unmapped.gst_status = record.gst_status;
+  if (gststatus === null && present(record.gst_status)) unmapped.set('gst_status', record.gst_status);
 
   const notes = toNotes(record.customer_notes);
-  if (notes === null) unmapped.customer_notes = record.customer_notes;
+  if (notes === null) unmapped.set('customer_notes', record.customer_notes);
 
   const projects = Array.isArray(record.projects) ? record.projects.filter(isRecord).map(toProject) : [];
-  if (present(record.projects) && !Array.isArray(record.projects)) unmapped.projects = record.projects;
+  if (present(record.projects) && !Array.isArray(record.projects)) unmapped.set('projects', record.projects);
 
-  for (const [key, value] of Object.entries(unmapped)) unmapped[key] = boundedPassThrough(value);
+  const passedThrough = boundUnmapped(unmapped);
 
   return {
     pkcustomerid,
@@ -168,7 +170,7 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
     owner: toOwner(record.owner_user_info),
     notes: notes ?? [],
     projects,
-    unmapped,
+    unmapped: passedThrough,
   };
 }
 
@@ -188,6 +190,30 @@ export function boundedPassThrough(value: unknown): unknown {
   const json = JSON.stringify(value) ?? '';
   if (json.length > PASS_THROUGH_MAX_CHARS) return `[omitted: ${json.length} characters of JSON]`;
   return value;
+}
+
+const UNMAPPED_MAX_KEYS = 50;
+const UNMAPPED_MAX_TOTAL_CHARS = 16_000;
+
+/** Each value bounded, and the whole set too: an answer can carry any number of odd fields. */
+function boundUnmapped(unmapped: Map<string, unknown>): Record<string, unknown> {
+  const kept: Array<[string, unknown]> = [];
+  let total = 0;
+  let dropped = 0;
+  for (const [key, value] of unmapped) {
+    const bounded = boundedPassThrough(value);
+    const size = key.length + (JSON.stringify(bounded)?.length ?? 0);
+    if (kept.length >= UNMAPPED_MAX_KEYS || total + size > UNMAPPED_MAX_TOTAL_CHARS) {
+      dropped++;
+      continue;
+    }
+    kept.push([cleanUpstreamText(key, 100), bounded]);
+    total += size;
+  }
+  if (dropped > 0)
+    kept.push(['_omitted', `${dropped} more unmapped fields were left out to keep the result small`]);
+  // fromEntries defines own properties, so even a "__proto__" key is kept as data.
+  return Object.fromEntries(kept);
 }
 
 /** Depth of nested arrays and objects, counting no further than `limit` (so it cannot recurse away). */

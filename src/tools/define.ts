@@ -171,6 +171,8 @@ export function errorData(context: Pick<ToolContext, 'mode'>, failure: SolarProo
   };
 }
 
+const PRETTY_JSON_MAX = 8_000;
+
 function render(
   context: ToolContext,
   summary: string,
@@ -180,7 +182,10 @@ function render(
   // Redaction is the last step, over the finished JSON, so no path into a result can carry the key.
   const structured = JSON.parse(context.redact(JSON.stringify(data))) as Record<string, unknown>;
   const sandboxNote = context.mode === 'sandbox' ? ' [SANDBOX: simulated Solar Proof, no real data]' : '';
-  const text = `${context.redact(summary)}${sandboxNote}\n${JSON.stringify(structured, null, 2)}`;
+  // Pretty JSON reads well but grows with nesting depth; past a few kilobytes compact is kinder.
+  const compact = JSON.stringify(structured);
+  const body = compact.length <= PRETTY_JSON_MAX ? JSON.stringify(structured, null, 2) : compact;
+  const text = `${context.redact(summary)}${sandboxNote}\n${body}`;
   return {
     content: [{ type: 'text', text }],
     structuredContent: structured,

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { updateFieldSchemas } from '../solarproof/contract.js';
 import { customerOutputSchema } from '../solarproof/customer.js';
-import { ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
+import { cleanUpstreamText, ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
 import { defineTool, errorFields, resultFields } from './define.js';
 
 /** The catalog's hints speak of updates; a lookup changes nothing, so these codes get their own advice. */
@@ -61,8 +61,10 @@ export const getCustomerTool = defineTool({
   async handler({ email }, context, extra) {
     try {
       const { value: customer } = await context.client().getCustomerByEmail(email, { signal: extra.signal });
-      const name = [customer.firstname, customer.surname].filter(Boolean).join(' ') || 'unnamed customer';
-      const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'}: ${name} <${customer.email ?? email}>.`;
+      // Names come from upstream: one line, no control characters, bounded, before they reach the summary.
+      const name = cleanUpstreamText([customer.firstname, customer.surname].filter(Boolean).join(' '), 120);
+      const address = cleanUpstreamText(customer.email ?? email, 254);
+      const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'}: ${name || 'unnamed customer'} <${address}>.`;
       return { summary: message, data: { message, customer } };
     } catch (error) {
       // Only the catalog's generic advice is replaced; a hint made for this very situation stays.

@@ -277,6 +277,30 @@ describe('upstream errors', () => {
     expectNoKey(JSON.stringify(result));
   });
 
+  it('redacts the key before cutting upstream text, so no half of it survives the excerpt', async () => {
+    // The excerpt of an HTML body is 120 characters: put the key across that boundary.
+    const page = `<html><body>${'e'.repeat(95)} ${SENTINEL_KEY} ${'f'.repeat(200)}</body></html>`;
+    standIn.once((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/html' }).end(page);
+      return true;
+    });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    expect(structured(result)).toMatchObject({ code: 'UPSTREAM_SERVER_ERROR' });
+    const text = JSON.stringify(result);
+    expect(text).not.toContain(SENTINEL_KEY.slice(0, 12));
+    expect(text).toContain('[REDACTED]');
+  });
+
+  it('reports a malformed HTTP response (an invalid Content-Length) as UNEXPECTED_RESPONSE, not INTERNAL', async () => {
+    standIn.once((_req, res) => {
+      res.socket?.end('HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}');
+      return true;
+    });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    expect(structured(result)).toMatchObject({ ok: false, code: 'UNEXPECTED_RESPONSE' });
+    expect(String(structured(result).message)).toMatch(/malformed HTTP response/);
+  });
+
   it('reports an HTML 500 page as UPSTREAM_SERVER_ERROR', async () => {
     standIn.once((_req, res) => {
       res
@@ -453,6 +477,8 @@ describe('invalid arguments never reach Solar Proof', () => {
     ['gststatus as text', { pkcustomerid: 79461, gststatus: '1' }, 'gststatus'],
     ['gststatus as boolean', { pkcustomerid: 79461, gststatus: true }, 'gststatus'],
     ['null field', { pkcustomerid: 79461, firstname: null }, 'firstname'],
+    ['lone surrogate in a name', { pkcustomerid: 79461, firstname: 'Jo\ud800' }, 'firstname'],
+    ['lone surrogate in an email', { pkcustomerid: 79461, email: 'jo\udc00@example.com' }, 'email'],
   ];
 
   it.each(cases)('%s → INVALID_ARGUMENTS naming the field', async (_label, args, path) => {
