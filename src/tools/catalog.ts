@@ -5,19 +5,24 @@
  * with a code, per-field issues and a hint, like every other failure.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
 
 export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, updateCustomerTool];
+
+/**
+ * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema
+ * reads it as a record, which silently drops an own "__proto__" key before a tool's strict schema
+ * could refuse it; here every key reaches the tool's validation. (The SDK still checks the request
+ * against its own schema too, so non-object arguments remain a JSON-RPC invalid-params error.)
+ */
+const CallToolCarryingRawArguments = z.object({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
 
 export function registerTools(
   server: Server,
@@ -32,7 +37,7 @@ export function registerTools(
     return { tools: listed };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  server.setRequestHandler(CallToolCarryingRawArguments, (request, extra) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
       throw new McpError(

@@ -348,6 +348,7 @@ describe('mapping into update_customer’s vocabulary', () => {
     );
     const result = await lookup('john.smith@example.com');
     const message = String(structured(result).message);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
     expect(message).not.toMatch(/[\u0000-\u001f]/);
     expect(message.length).toBeLessThan(300);
     // The text block is still one summary line followed by the JSON.

@@ -477,6 +477,11 @@ describe('invalid arguments never reach Solar Proof', () => {
     ['gststatus as text', { pkcustomerid: 79461, gststatus: '1' }, 'gststatus'],
     ['gststatus as boolean', { pkcustomerid: 79461, gststatus: true }, 'gststatus'],
     ['null field', { pkcustomerid: 79461, firstname: null }, 'firstname'],
+    [
+      'an own __proto__ key',
+      JSON.parse('{"pkcustomerid":79461,"firstname":"J","__proto__":{"x":1}}'),
+      '__proto__',
+    ],
     ['lone surrogate in a name', { pkcustomerid: 79461, firstname: 'Jo\ud800' }, 'firstname'],
     ['lone surrogate in an email', { pkcustomerid: 79461, email: 'jo\udc00@example.com' }, 'email'],
   ];

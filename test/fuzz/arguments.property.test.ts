@@ -1,0 +1,578 @@
+/**
+ * Property-based: thousands of generated argument sets per tool, valid and invalid of every kind,
+ * sent through ONE long-lived server process over stdio (the SDK Client) to the stand-in Solar Proof.
+ *
+ * For every call: the server answers (never crashes), the result is well-formed, a request reaches
+ * the stand-in exactly when the tool's own zod input schema accepts the arguments (and it is not a
+ * dry run), and then it carries exactly the given values.
+ */
+import { join } from 'node:path';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedactor } from '../../src/redact.js';
+import { seedCustomers } from '../../src/sandbox/customers.js';
+import { type Simulator, SUCCESS_MESSAGE } from '../../src/sandbox/simulator.js';
+import { ACTIONS, CUSTOMER_TYPES, fieldsIn, UPDATABLE_FIELDS } from '../../src/solarproof/contract.js';
+import { getCustomerTool } from '../../src/tools/get-customer.js';
+import { updateCustomerTool } from '../../src/tools/update-customer.js';
+import {
+  envFor,
+  expectNoKey,
+  SENTINEL_KEY,
+  type ServerProcess,
+  startServer,
+  startStandIn,
+} from '../helpers/harness.js';
+import {
+  assertWellFormed,
+  fastTempDir,
+  hasLoneSurrogate,
+  isRecord,
+  overTheWire,
+  preview,
+  readJsonLines,
+} from './support.js';
+
+const RUNS = 5_000;
+const SEED = seedCustomers();
+const SEEDED_IDS = SEED.map((c) => c.pkcustomerid);
+const SEEDED_EMAILS = SEED.map((c) => c.email);
+const redact = createRedactor([SENTINEL_KEY]);
+
+let standIn: Simulator;
+let server: ServerProcess;
+const auditPath = join(fastTempDir('solarproof-fuzz-args-'), 'audit.jsonl');
+/** Non-object arguments refused at the protocol level, counted for the report. */
+let protocolRefusals = 0;
+
+beforeAll(async () => {
+  standIn = await startStandIn();
+  server = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: auditPath }));
+  // Listing the tools makes the SDK Client validate every structuredContent against the published
+  // output schema, so a result that breaks it fails the call.
+  await server.client.listTools();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await standIn?.close();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------------
+
+const control = fc
+  .oneof(fc.integer({ min: 0, max: 0x1f }), fc.constant(0x7f), fc.integer({ min: 0x80, max: 0x9f }))
+  .map((code) => String.fromCharCode(code));
+const loneSurrogate = fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF');
+const oddWhitespace = fc.constantFrom(' ', '\t', '\u00a0', '\u2028', '\u3000', '\u200b', '\ufeff');
+
+/** `unit` repeated to exactly `length` UTF-16 units (a cut astral unit leaves a lone surrogate). */
+const sized = (lengths: number[], units = ['a', 'é', '😀', '1', 'Z']) =>
+  fc
+    .tuple(fc.constantFrom(...lengths), fc.constantFrom(...units))
+    .map(([length, unit]) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length));
+
+const spliced = (base: fc.Arbitrary<string>, inject: fc.Arbitrary<string>) =>
+  fc.tuple(base, inject, base).map(([a, b, c]) => `${a}${b}${c}`);
+
+const anyText = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 24 }) },
+  {
+    weight: 2,
+    arbitrary: spliced(fc.string({ maxLength: 8 }), fc.oneof(control, loneSurrogate, oddWhitespace)),
+  },
+  { weight: 1, arbitrary: sized([0, 1, 29, 30, 31, 99, 100, 101, 149, 150, 151, 253, 254, 255, 1000]) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      '   ',
+      '\u00a0',
+      'null',
+      'undefined',
+      '0',
+      "O'Brien; DROP TABLE customers;--",
+      '<script>alert(1)</script>',
+      '%00',
+      '\\u0000',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style payload, literally.
+      '${jndi:ldap://x}',
+      SENTINEL_KEY,
+      `${SENTINEL_KEY} and more`,
+    ),
+  },
+);
+
+const hugeNumbers = fc.constantFrom(
+  2 ** 53,
+  2 ** 53 + 2,
+  Number.MAX_SAFE_INTEGER,
+  -Number.MAX_SAFE_INTEGER,
+  1e308,
+  -1e308,
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  1e21,
+  -0,
+  Number.NaN, // null on the wire
+  Number.POSITIVE_INFINITY, // null on the wire
+);
+
+/** Deeply nested objects and arrays, for values that should be refused without effort. */
+const nested = fc.tuple(fc.integer({ min: 2, max: 200 }), fc.boolean()).map(([depth, arrays]) => {
+  let value: unknown = 'bottom';
+  for (let i = 0; i < depth; i++) value = arrays ? [value] : { x: value };
+  return value;
+});
+
+const junk: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  hugeNumbers,
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+  fc.constantFrom({}, [], [''], { value: 'John' }),
+  nested,
+);
+
+/** A value for a field: mostly of the right kind, sometimes anything. */
+const fieldValue = (good: fc.Arbitrary<unknown>, goodWeight = 4) =>
+  fc.oneof(
+    { weight: goodWeight, arbitrary: good },
+    { weight: 2, arbitrary: anyText },
+    { weight: 1, arbitrary: junk },
+  );
+
+const names = fc.oneof(
+  fc.constantFrom('John', 'Zoë', 'O’Brien-Nguyễn', '太阳能', 'Siobhan', 'Jean-Luc', 'Ngā', 'X Æ A-12'),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+);
+const phones = fc.oneof(
+  fc.constantFrom('0412345678', '+61 412 345 678', '(02) 9876 5432', '1300.123-456', '0', ''),
+  fc.stringMatching(/^\+?[0-9 ().-]{0,34}$/),
+  sized([29, 30, 31], ['1', '9', ' 1']),
+  spliced(fc.stringMatching(/^[0-9]{1,6}$/), fc.constantFrom('x', 'ext', '#', '/', '\n', '١', '０')),
+);
+const emailLocal = fc.stringMatching(/^[a-z0-9._%+-]{1,20}$/);
+const emails = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom(...SEEDED_EMAILS, SEEDED_EMAILS[0]?.toUpperCase() ?? '') },
+  { weight: 3, arbitrary: fc.emailAddress() },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        emailLocal,
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+        fc.constantFrom('com', 'com.au', 'co'),
+      )
+      .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(253, 254, 255, 300)
+      .map((length) => `${'a'.repeat(length - '@example.com'.length)}@example.com`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'john.smith@',
+      '@example.com',
+      'john smith@example.com',
+      'john@@example.com',
+      'john@example..com',
+      'john@example',
+      'john@.com',
+      'JOHN.SMITH@EXAMPLE.COM',
+      'a@b.c',
+      'a@b\u0000.com',
+      'a\uD800@b.com',
+      'ünï@cødé.com',
+      'a@b.com\n',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: spliced(emailLocal, fc.oneof(control, loneSurrogate, oddWhitespace)).map(
+      (s) => `${s}@example.com`,
+    ),
+  },
+);
+
+const customerId = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...SEEDED_IDS) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) },
+  { weight: 1, arbitrary: fc.integer({ min: -1_000_000, max: 0 }) },
+  { weight: 1, arbitrary: fc.double({ min: -1e6, max: 1e6, noInteger: true }) },
+  { weight: 1, arbitrary: hugeNumbers },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('79461', ' 79461', '79461.0', '0x1', '1e3', '', null, true, [79461], {
+      id: 79461,
+    }),
+  },
+);
+
+/** Values the schema accepts (almost always): the raw material of calls that go through. */
+const goodPhone = fc.oneof(
+  fc.constantFrom('0412345678', '+61 412 345 678', '(02) 9876 5432', '1300.123-456'),
+  fc.stringMatching(/^\+?[0-9 ().-]{0,12}[0-9][0-9 ().-]{0,12}$/),
+);
+const goodEmail = fc.oneof(
+  fc.constantFrom(...SEEDED_EMAILS),
+  fc
+    .tuple(emailLocal, fc.stringMatching(/^[a-z0-9-]{1,12}$/), fc.constantFrom('com', 'com.au', 'net.nz'))
+    .map(([local, domain, tld]) => `${local}@${domain}.${tld}`),
+);
+const validFields = {
+  firstname: names,
+  surname: names,
+  email: goodEmail,
+  phone1: goodPhone,
+  phone2: fc.oneof(fc.constant(''), goodPhone),
+  type: fc.constantFrom(...CUSTOMER_TYPES),
+  companyname: fc.oneof(fc.constant(''), names),
+  companyphone: fc.oneof(fc.constant(''), goodPhone),
+  gststatus: fc.constantFrom(0, 1),
+};
+
+const anyFields = {
+  firstname: fieldValue(names),
+  surname: fieldValue(names),
+  email: fieldValue(emails),
+  phone1: fieldValue(phones),
+  phone2: fieldValue(phones),
+  type: fieldValue(
+    fc.oneof(
+      fc.constantFrom(...CUSTOMER_TYPES),
+      fc.constantFrom(
+        'residential',
+        'Residential',
+        'RESIDENTIAL ',
+        'LARGE_SCALE',
+        'LARGESCALE',
+        'INDUSTRIAL',
+        '',
+      ),
+    ),
+  ),
+  companyname: fieldValue(fc.oneof(fc.constant(''), names, sized([149, 150, 151]))),
+  companyphone: fieldValue(phones),
+  gststatus: fieldValue(
+    fc.constantFrom(0, 1, 0, 1, 2, -1, 0.5, '1', '0', true, false, 1e308, -0, 1.0000000000000002),
+  ),
+};
+
+const dryRun = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(true, false, undefined) },
+  { weight: 1, arbitrary: fc.constantFrom('true', 'false', 1, 0, null, [], {}) },
+);
+
+/** Keys that are not arguments, including ones that try to override the body or the prototype. */
+const extraKeys = fc.dictionary(
+  fc.oneof(
+    fc.constantFrom(
+      'action',
+      'apikey',
+      'api_key',
+      'data',
+      'nickname',
+      'PKCUSTOMERID',
+      'pkcustomerid ',
+      'dryrun',
+      'DryRun',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '__proto__',
+      '',
+      ' ',
+      'firstname\u0000',
+    ),
+    fc.string({ maxLength: 8 }),
+  ),
+  fc.oneof(anyText, junk),
+  { minKeys: 1, maxKeys: 2 },
+);
+
+const withExtras = <T extends Record<string, unknown>>(base: fc.Arbitrary<T>) =>
+  fc
+    .tuple(
+      base,
+      fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: extraKeys }),
+    )
+    .map(([args, extras]) => (extras === undefined ? args : { ...args, ...extras }));
+
+/** Arguments that are mostly valid: a real id, a few well-typed fields, dryRun true/false/absent. */
+const mostlyValidUpdate = fc
+  .tuple(
+    fc.constantFrom(...SEEDED_IDS),
+    fc.subarray([...UPDATABLE_FIELDS], { minLength: 1, maxLength: 4 }),
+    fc.record(validFields),
+    fc.constantFrom(true, true, false, undefined),
+  )
+  .map(([pkcustomerid, chosen, values, dry]) => ({
+    pkcustomerid,
+    ...Object.fromEntries(chosen.map((field) => [field, values[field]])),
+    ...(dry === undefined ? {} : { dryRun: dry }),
+  }));
+
+/** Anything goes per key, each key present or not. */
+const mixedUpdate = fc
+  .tuple(
+    fc.option(customerId, { freq: 8, nil: undefined }),
+    fc.record(anyFields, { requiredKeys: [] }),
+    dryRun,
+  )
+  .map(([pkcustomerid, fields, dry]) => ({
+    ...(pkcustomerid === undefined ? {} : { pkcustomerid }),
+    ...fields,
+    ...(dry === undefined ? {} : { dryRun: dry }),
+  }));
+
+/** Random keys to random values. */
+const chaos = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(anyText, junk), { maxKeys: 5 });
+
+/** Not an object at all: the MCP request schema refuses these before the tool runs. */
+const notAnObject = fc.constantFrom<unknown>(
+  null,
+  [],
+  [{ pkcustomerid: 79461 }],
+  'pkcustomerid=79461',
+  42,
+  true,
+);
+
+const updateArguments: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 30, arbitrary: withExtras(mostlyValidUpdate) },
+  { weight: 55, arbitrary: withExtras(mixedUpdate) },
+  { weight: 10, arbitrary: chaos },
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: notAnObject },
+);
+
+const getArguments: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 45, arbitrary: withExtras(emails.map((email) => ({ email }))) },
+  { weight: 35, arbitrary: withExtras(fieldValue(emails, 2).map((email) => ({ email }))) },
+  { weight: 5, arbitrary: fc.constant({}) },
+  { weight: 10, arbitrary: chaos },
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: notAnObject },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The properties
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What the tool's handler sees: the arguments exactly as sent. (The SDK's own request schema would
+ * drop an own `__proto__` key; the catalog's tools/call schema keeps it, so the tool's strict
+ * schema refuses it like any other unknown key.)
+ */
+function asTheToolSeesIt(wire: unknown): unknown {
+  return wire;
+}
+
+/** Calls a tool with arguments exactly as generated; a JSON-RPC error comes back as `protocolError`. */
+async function callRaw(name: string, args: unknown) {
+  try {
+    const result = await server.callTool(name, args as Record<string, unknown>);
+    return { result };
+  } catch (error) {
+    return { protocolError: error };
+  }
+}
+
+/**
+ * Non-object arguments never reach the tool: the SDK's request schema refuses them with JSON-RPC
+ * error -32602 (invalid params), a protocol error rather than a tool result, as the spec has it.
+ */
+function expectProtocolRefusal(outcome: { protocolError?: unknown }, args: unknown) {
+  const error = outcome.protocolError;
+  if (!(error instanceof McpError) || error.code !== ErrorCode.InvalidParams) {
+    throw new Error(`tools/call threw for ${preview(args)}: ${String(error)}`);
+  }
+  protocolRefusals++;
+}
+
+function expectUpstreamCount(delta: number, expected: number, args: unknown) {
+  if (delta !== expected) {
+    throw new Error(`expected ${expected} upstream request(s), got ${delta}, for ${preview(args)}`);
+  }
+}
+
+describe('generated arguments through one server process', () => {
+  it(`update_customer: ${RUNS} argument sets`, async () => {
+    let sent = 0;
+    let previews = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(updateArguments, async (args) => {
+        const wire = overTheWire(args);
+        const seen = asTheToolSeesIt(wire);
+        const before = standIn.requests.length;
+        const outcome = await callRaw('update_customer', args);
+        const delta = standIn.requests.length - before;
+
+        if (outcome.protocolError !== undefined) {
+          expect(isRecord(wire) || wire === undefined).toBe(false);
+          expectProtocolRefusal(outcome, args);
+          expectUpstreamCount(delta, 0, args);
+          return;
+        }
+        const data = assertWellFormed(outcome.result as never, args);
+        const parsed = updateCustomerTool.inputSchema.safeParse(seen ?? {});
+
+        if (!parsed.success) {
+          refused++;
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS', retryable: false });
+          expect(Array.isArray(data.issues) && data.issues.length > 0).toBe(true);
+          return;
+        }
+
+        const {
+          pkcustomerid,
+          dryRun: dry,
+          ...fields
+        } = parsed.data as Record<string, unknown> & {
+          pkcustomerid: number;
+          dryRun?: boolean;
+        };
+        const expectedData = {
+          apikey: SENTINEL_KEY,
+          action: ACTIONS.updateCustomer,
+          pkcustomerid,
+          ...fields,
+        };
+        const expectedFields = fieldsIn(fields);
+        expect(expectedFields.length).toBeGreaterThan(0);
+
+        if (dry === true) {
+          previews++;
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({
+            ok: true,
+            dryRun: true,
+            customerId: pkcustomerid,
+            fieldsSent: expectedFields,
+          });
+          // The preview is the would-be body, key redacted (and any value equal to it, too).
+          expect(data.request.body.data).toEqual(
+            JSON.parse(redact(JSON.stringify({ ...expectedData, apikey: '[REDACTED]' }))),
+          );
+          return;
+        }
+
+        sent++;
+        expectUpstreamCount(delta, 1, args);
+        const request = standIn.requests[before];
+        if (!request) throw new Error('the stand-in recorded no request');
+        expect(request.method).toBe('POST');
+        expect(request.query).toEqual({ api_key: SENTINEL_KEY, action: ACTIONS.updateCustomer });
+        expect((request.body as { data: unknown }).data).toEqual(expectedData);
+        expect(Object.keys((request.body as { data: object }).data).sort()).toEqual(
+          Object.keys(expectedData).sort(),
+        );
+
+        const customer = SEED.find((c) => c.pkcustomerid === pkcustomerid);
+        if (!customer) expect(data).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND', httpStatus: 404 });
+        else if (customer.locked) expect(data).toMatchObject({ ok: false, code: 'PERMISSION_DENIED' });
+        else {
+          expect(data).toMatchObject({
+            ok: true,
+            customerId: pkcustomerid,
+            message: SUCCESS_MESSAGE,
+            fieldsSent: expectedFields,
+            attempts: 1,
+          });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The mix really covered all three paths, and the server still answers.
+    expect(sent).toBeGreaterThan(RUNS * 0.05);
+    expect(previews).toBeGreaterThan(RUNS * 0.05);
+    expect(refused).toBeGreaterThan(RUNS * 0.4);
+    const after = await server.call({ pkcustomerid: 79461, phone2: '0298765432' });
+    expect(after.structuredContent).toMatchObject({ ok: true });
+    console.info(`update_customer: ${sent} sent, ${previews} dry runs, ${refused} refused`);
+  }, 120_000);
+
+  it(`get_customer: ${RUNS} argument sets`, async () => {
+    standIn.reset(); // the seeded emails, whatever the updates above changed
+    let sent = 0;
+    let found = 0;
+    await fc.assert(
+      fc.asyncProperty(getArguments, async (args) => {
+        const wire = overTheWire(args);
+        const seen = asTheToolSeesIt(wire);
+        const before = standIn.requests.length;
+        const outcome = await callRaw('get_customer', args);
+        const delta = standIn.requests.length - before;
+
+        if (outcome.protocolError !== undefined) {
+          expect(isRecord(wire) || wire === undefined).toBe(false);
+          expectProtocolRefusal(outcome, args);
+          expectUpstreamCount(delta, 0, args);
+          return;
+        }
+        const data = assertWellFormed(outcome.result as never, args);
+        const parsed = getCustomerTool.inputSchema.safeParse(seen ?? {});
+        if (!parsed.success) {
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+          return;
+        }
+
+        sent++;
+        const { email } = parsed.data as { email: string };
+        expectUpstreamCount(delta, 1, args);
+        const request = standIn.requests[before];
+        expect(request?.method).toBe('GET');
+        expect(request?.query.action).toBe(ACTIONS.getCustomerByEmail);
+        expect(Object.keys(request?.query ?? {}).sort()).toEqual(['action', 'api_key', 'customer_email']);
+        // The address arrives exactly as given. (A lone surrogate cannot travel in a URL, where it
+        // became U+FFFD: since 08bf9f7 the schema refuses it, so it never gets this far.)
+        expect(hasLoneSurrogate(email)).toBe(false);
+        expect(request?.query.customer_email).toBe(email);
+
+        const customer = SEED.find((c) => c.email.toLowerCase() === email.toLowerCase());
+        if (customer) {
+          found++;
+          expect(data).toMatchObject({ ok: true, customer: { pkcustomerid: customer.pkcustomerid } });
+        } else {
+          expect(data).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND', httpStatus: 404 });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(sent).toBeGreaterThan(RUNS * 0.2);
+    expect(found).toBeGreaterThan(0);
+    const after = await server.callTool('get_customer', { email: 'john.smith@example.com' });
+    expect(after.structuredContent).toMatchObject({ ok: true });
+    console.info(`get_customer: ${sent} sent (${found} found)`);
+  }, 120_000);
+
+  it('leaks the key nowhere: results, stderr, audit log', () => {
+    console.info(`non-object arguments refused with -32602: ${protocolRefusals}`);
+    for (const result of server.results) expectNoKey(result);
+    expectNoKey(server.stderr());
+    const records = readJsonLines(auditPath);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(['update_requested', 'update_completed']).toContain(record.event);
+    expectNoKey(JSON.stringify(records));
+    // Every update that passed validation (sent or previewed) was recorded before and after.
+    const requested = records.filter((r) => r.event === 'update_requested').length;
+    const completed = records.filter((r) => r.event === 'update_completed').length;
+    expect(requested).toBe(completed);
+  });
+});
