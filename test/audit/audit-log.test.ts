@@ -3,10 +3,9 @@
  * stand-in Solar Proof on 127.0.0.1; the tests read the file the user would read.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, send } from '../../src/sandbox/simulator.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
   type AuditRecord,
   listTree,
@@ -16,45 +15,25 @@ import {
   tempDir,
 } from '../helpers/audit.js';
 import {
+  answer,
   envFor,
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
   startServer,
-  startStandIn,
   structured,
   tempAuditPath,
+  useStandInAndServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-let auditPath: string;
-
-beforeAll(async () => {
-  standIn = await startStandIn();
-  auditPath = tempAuditPath();
-  server = await startServer(
-    envFor(standIn, { SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '1500' }),
-  );
+const auditPath = tempAuditPath();
+useStandInAndServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '1500' }, (s, p) => {
+  standIn = s;
+  server = p;
 });
-
-afterEach(() => standIn.reset());
-
-afterAll(async () => {
-  await server.close();
-  await standIn.close();
-  // Across every call in this file: the key is in no result, no log line and no audit record.
-  for (const result of server.results) expectNoKey(result);
-  expectNoKey(server.stderr());
-  expectNoKey(readAuditText(auditPath));
-});
-
-const answer =
-  (status: number, body: unknown) =>
-  (_req: unknown, res: ServerResponse): boolean => {
-    send(res, status, body);
-    return true;
-  };
+afterAll(() => expectNoKey(readAuditText(auditPath)));
 
 /** Runs `action` and returns the audit records it added to the shared server's file. */
 async function recordsOf<T>(action: () => Promise<T>): Promise<{ value: T; records: AuditRecord[] }> {

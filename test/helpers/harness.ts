@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sandbox/simulator.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  type Behaviour,
+  type Simulator,
+  type SimulatorOptions,
+  send,
+  startSimulator,
+} from '../../src/sandbox/simulator.js';
 
 export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
@@ -122,4 +129,37 @@ export function sentData(standIn: Simulator, index = 0): Record<string, unknown>
   const request = standIn.requests[index];
   if (!request) throw new Error(`the stand-in received no request #${index}`);
   return (request.body as { data: Record<string, unknown> }).data;
+}
+
+/** A stand-in behaviour that answers once with this status and JSON body. */
+export function answer(status: number, body: unknown, headers: Record<string, string> = {}): Behaviour {
+  return (_req, res) => {
+    send(res, status, body, headers);
+    return true;
+  };
+}
+
+/**
+ * One stand-in and one server process shared by a whole test file: started before the first test,
+ * the stand-in reset after each, both closed at the end, when the key sentinel checks every result
+ * and the server's stderr. `ready` hands them to the file's own variables.
+ */
+export function useStandInAndServer(
+  env: Record<string, string>,
+  ready: (standIn: Simulator, server: ServerProcess) => void,
+): void {
+  let standIn: Simulator | undefined;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    standIn = await startStandIn();
+    server = await startServer(envFor(standIn, env));
+    ready(standIn, server);
+  });
+  afterEach(() => standIn?.reset());
+  afterAll(async () => {
+    await server?.close();
+    await standIn?.close();
+    for (const result of server?.results ?? []) expectNoKey(result);
+    expectNoKey(server?.stderr() ?? '');
+  });
 }

@@ -3,45 +3,27 @@
  * to the stand-in Solar Proof on 127.0.0.1. Upstream requests are read from the stand-in's record
  * of the real HTTP request; odd answers are made with standIn.once.
  */
-import type { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import { type Simulator, send, toGetCustomerShape } from '../../src/sandbox/simulator.js';
+import { type Simulator, toGetCustomerShape } from '../../src/sandbox/simulator.js';
 import {
+  answer,
   envFor,
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
   startServer,
-  startStandIn,
   structured,
   textData,
+  useStandInAndServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-
-beforeAll(async () => {
-  standIn = await startStandIn();
-  server = await startServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '3000' }));
+useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+  standIn = s;
+  server = p;
 });
-
-afterEach(() => standIn.reset());
-
-afterAll(async () => {
-  await server.close();
-  await standIn.close();
-  // Across every call in this file, the key never came back or reached the log.
-  for (const result of server.results) expectNoKey(result);
-  expectNoKey(server.stderr());
-});
-
-const answer =
-  (status: number, body: unknown) =>
-  (_req: unknown, res: ServerResponse): boolean => {
-    send(res, status, body);
-    return true;
-  };
 
 const lookup = (email: string) => server.callTool('get_customer', { email });
 

@@ -3,7 +3,7 @@
  * (key redacted) and must send nothing: the stand-in's request log stays empty and its record of
  * the customer stays as seeded.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
@@ -12,26 +12,16 @@ import {
   SENTINEL_KEY,
   type ServerProcess,
   startServer,
-  startStandIn,
   structured,
   textData,
+  useStandInAndServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-
-beforeAll(async () => {
-  standIn = await startStandIn();
-  server = await startServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '3000' }));
-});
-
-afterEach(() => standIn.reset());
-
-afterAll(async () => {
-  await server.close();
-  await standIn.close();
-  for (const result of server.results) expectNoKey(result);
-  expectNoKey(server.stderr());
+useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+  standIn = s;
+  server = p;
 });
 
 const seeded = (id: number) => seedCustomers().find((c) => c.pkcustomerid === id);

@@ -3,10 +3,10 @@
  * talking to the stand-in Solar Proof on 127.0.0.1. Every assertion on what went upstream reads
  * the stand-in's record of the real HTTP request.
  */
-import type { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, send } from '../../src/sandbox/simulator.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
+  answer,
   envFor,
   expectNoKey,
   SENTINEL_KEY,
@@ -16,32 +16,15 @@ import {
   startStandIn,
   structured,
   textData,
+  useStandInAndServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-
-beforeAll(async () => {
-  standIn = await startStandIn();
-  server = await startServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '3000' }));
+useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+  standIn = s;
+  server = p;
 });
-
-afterEach(() => standIn.reset());
-
-afterAll(async () => {
-  await server.close();
-  await standIn.close();
-  // The sentinel: across every call in this file, the key never came back or reached the log.
-  for (const result of server.results) expectNoKey(result);
-  expectNoKey(server.stderr());
-});
-
-const answer =
-  (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  (_req: unknown, res: ServerResponse) => {
-    send(res, status, body, headers);
-    return true;
-  };
 
 describe('tools/list', () => {
   it('publishes the contract as a strict, portable schema with the documented annotations', async () => {
