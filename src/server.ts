@@ -56,6 +56,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
         apiKey: config.apiKey,
         userAgent: USER_AGENT,
         logger: options.logger,
+        redact,
       });
       return client;
     },

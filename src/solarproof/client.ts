@@ -47,6 +47,8 @@ export interface ClientOptions
   apiKey: string;
   userAgent: string;
   logger?: Logger;
+  /** Applied to every byte of upstream text before it is parsed, cut or shown. */
+  redact?: Redactor;
   retry?: RetryPolicy;
   /** Tests inject their own to count connections; by default one keep-alive pool per client. */
   dispatcher?: Dispatcher;
@@ -100,7 +102,7 @@ export class SolarProofClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
-    this.#redact = createRedactor([options.apiKey]);
+    this.#redact = options.redact ?? createRedactor([options.apiKey]);
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#logger = options.logger ?? silentLogger;
     this.#dispatcher = options.dispatcher;
@@ -121,9 +123,21 @@ export class SolarProofClient {
     options: CallOptions = {},
   ): Promise<Outcome<UpdateCustomerSuccess>> {
     const prepared = this.prepareUpdateCustomer(customerId, update);
-    return this.#send(prepared, options, (response) =>
-      parseUpdateCustomerSuccess(response.status, response.body),
-    );
+    return this.#send(prepared, options, (response) => {
+      const success = parseUpdateCustomerSuccess(response.status, response.body);
+      // A confirmation naming another customer means something is badly wrong; never report it as done.
+      if (typeof success.customerId === 'number' && success.customerId !== customerId) {
+        throw new SolarProofError(
+          'UNEXPECTED_RESPONSE',
+          `Solar Proof confirmed an update of customer ${success.customerId}, but customer ${customerId} was asked for.`,
+          {
+            httpStatus: response.status,
+            hint: 'Do not retry. Tell the user that Solar Proof confirmed a different customer than requested, and ask them to check both records in Solar Proof.',
+          },
+        );
+      }
+      return success;
+    });
   }
 
   /** Get Customer by email (action getcustomerByemail): a read, so always GET whatever the update method. */
@@ -132,7 +146,21 @@ export class SolarProofClient {
       method: 'GET',
       url: this.#url(ACTIONS.getCustomerByEmail, { customer_email: email }),
     };
-    return this.#send(prepared, options, (response) => parseGetCustomer(response.status, response.body));
+    return this.#send(prepared, options, (response) => {
+      const customer = parseGetCustomer(response.status, response.body);
+      // Returning someone else's record would invite an update of the wrong customer.
+      if (customer.email !== null && customer.email.trim().toLowerCase() !== email.trim().toLowerCase()) {
+        throw new SolarProofError(
+          'UNEXPECTED_RESPONSE',
+          `Solar Proof answered a lookup of ${email} with a customer whose email is ${customer.email}.`,
+          {
+            httpStatus: response.status,
+            hint: 'The answer is for a different email than asked, so it is not used. Tell the user; check the address, and do not update anyone on the strength of this answer.',
+          },
+        );
+      }
+      return customer;
+    });
   }
 
   async close(): Promise<void> {
@@ -276,7 +304,9 @@ export class SolarProofClient {
     const text = this.#redact(await this.#readBody(body, headers, status, signal));
     let parsed: unknown;
     try {
-      parsed = text.length === 0 ? undefined : JSON.parse(text);
+      // Decoding can turn an escaped form of the key ("\u0026", "\/") back into the raw key, so
+      // every decoded string is redacted again before anything can cut it.
+      parsed = text.length === 0 ? undefined : redactStrings(JSON.parse(text), this.#redact);
     } catch {
       parsed = undefined;
     }
@@ -412,6 +442,37 @@ function describeConnectionError(error: unknown): string {
   return cause?.code && cause.code !== code
     ? `${code ?? 'error'} (${cause.code})`
     : (code ?? 'connection error');
+}
+
+/**
+ * Redacts every string in a parsed JSON value, in place. Iterative, because answers can nest
+ * thousands deep (a reviver, or recursion, would overflow the stack on them).
+ */
+function redactStrings(root: unknown, redact: Redactor): unknown {
+  if (typeof root === 'string') return redact(root);
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const value = record[key];
+      if (typeof value === 'string') record[key] = redact(value);
+      else if (value !== null && typeof value === 'object') pending.push(value);
+      // Names are text too: an answer could use the key as a property name.
+      const safeKey = redact(key);
+      if (safeKey !== key) {
+        Object.defineProperty(record, safeKey, {
+          value: record[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        delete record[key];
+      }
+    }
+  }
+  return root;
 }
 
 /** Drops a body we will not read. Its abort error has nowhere useful to go, and unheard it would crash the process. */

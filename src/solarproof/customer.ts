@@ -148,44 +148,79 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
 
   const notes = toNotes(record.customer_notes);
   if (notes === null) unmapped.set('customer_notes', record.customer_notes);
+  else if (notes.skipped.length > 0) unmapped.set('customer_notes', notes.skipped);
 
-  const projects = Array.isArray(record.projects) ? record.projects.filter(isRecord).map(toProject) : [];
+  const rawProjects = Array.isArray(record.projects) ? record.projects : [];
+  const projects = rawProjects.filter(isRecord).map(toProject);
   if (present(record.projects) && !Array.isArray(record.projects)) unmapped.set('projects', record.projects);
+  else if (projects.length < rawProjects.length) {
+    unmapped.set(
+      'projects',
+      rawProjects.filter((entry) => !isRecord(entry)),
+    );
+  }
 
-  const passedThrough = boundUnmapped(unmapped);
+  const owner = toOwner(record.owner_user_info);
+  if (owner === null && present(record.owner_user_info))
+    unmapped.set('owner_user_info', record.owner_user_info);
 
-  return {
-    pkcustomerid,
-    firstname: str(record.customer_first_name),
-    surname: str(record.customer_last_name),
-    email: str(record.customer_email),
-    phone1: str(record.customer_phone_1),
-    phone2: str(record.customer_phone_2),
-    type,
-    companyname: str(record.company_name),
-    companyphone: str(record.company_phone),
-    gststatus,
-    status: toStatus(record.customer_status),
-    creationDate: str(record.creation_date),
-    owner: toOwner(record.owner_user_info),
-    notes: notes ?? [],
-    projects,
-    unmapped: passedThrough,
+  /** A text field, or null; a value that is present but not text is kept in unmapped as sent. */
+  const text = (key: string): string | null => {
+    const value = str(record[key]);
+    if (value === null && present(record[key])) unmapped.set(key, record[key]);
+    return value;
   };
+  const customerStatus = toStatus(record.customer_status);
+  if (customerStatus === null && present(record.customer_status)) {
+    unmapped.set('customer_status', record.customer_status);
+  }
+
+  const customer = {
+    pkcustomerid,
+    firstname: text('customer_first_name'),
+    surname: text('customer_last_name'),
+    email: text('customer_email'),
+    phone1: text('customer_phone_1'),
+    phone2: text('customer_phone_2'),
+    type,
+    companyname: text('company_name'),
+    companyphone: text('company_phone'),
+    gststatus,
+    status: customerStatus,
+    creationDate: text('creation_date'),
+    owner,
+    notes: notes?.notes ?? [],
+    projects,
+  };
+  return { ...customer, unmapped: boundUnmapped(unmapped) };
 }
 
 const PASS_THROUGH_MAX_DEPTH = 8;
+const PASS_THROUGH_MAX_VALUES = 1_000;
 const PASS_THROUGH_MAX_CHARS = 4_000;
 
 /**
  * Unmapped values travel to the model as they came, but only while small and shallow: a hostile or
- * broken answer (a 10,000-deep array, a megabyte blob) would otherwise blow up validation, the text
- * block and the model's context. Anything larger is replaced by a note saying what was dropped.
+ * broken answer (a 10,000-deep array, 300,000 zeros, a megabyte blob) would otherwise blow up
+ * validation, the text block and the model's context. Anything larger is replaced by a note.
+ * One breadth-first walk that stops at the first limit: it neither recurses nor spreads.
  */
 export function boundedPassThrough(value: unknown): unknown {
-  const depth = depthOf(value, PASS_THROUGH_MAX_DEPTH + 1);
-  if (depth > PASS_THROUGH_MAX_DEPTH) {
-    return `[omitted: nested more than ${PASS_THROUGH_MAX_DEPTH} levels deep]`;
+  let level: unknown[] = [value];
+  let values = 0;
+  for (let depth = 0; level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const item of level) {
+      if (item === null || typeof item !== 'object') continue;
+      if (depth >= PASS_THROUGH_MAX_DEPTH)
+        return `[omitted: nested more than ${PASS_THROUGH_MAX_DEPTH} levels deep]`;
+      for (const child of Object.values(item)) {
+        if (++values > PASS_THROUGH_MAX_VALUES)
+          return `[omitted: more than ${PASS_THROUGH_MAX_VALUES} values]`;
+        next.push(child);
+      }
+    }
+    level = next;
   }
   const json = JSON.stringify(value) ?? '';
   if (json.length > PASS_THROUGH_MAX_CHARS) return `[omitted: ${json.length} characters of JSON]`;
@@ -214,21 +249,6 @@ function boundUnmapped(unmapped: Map<string, unknown>): Record<string, unknown> 
     kept.push(['_omitted', `${dropped} more unmapped fields were left out to keep the result small`]);
   // fromEntries defines own properties, so even a "__proto__" key is kept as data.
   return Object.fromEntries(kept);
-}
-
-/** Depth of nested arrays and objects, counting no further than `limit` (so it cannot recurse away). */
-function depthOf(value: unknown, limit: number): number {
-  let level: unknown[] = [value];
-  for (let depth = 0; depth < limit; depth++) {
-    const next: unknown[] = [];
-    for (const item of level) {
-      if (item !== null && typeof item === 'object') next.push(...Object.values(item));
-    }
-    if (next.length === 0 && !level.some((item) => item !== null && typeof item === 'object')) return depth;
-    if (next.length === 0) return depth + 1;
-    level = next;
-  }
-  return limit;
 }
 
 function isEmptyAnswer(body: unknown): boolean {
@@ -294,15 +314,22 @@ function toStatus(value: unknown): string | null {
   return STATUS_LABELS[raw] ?? raw;
 }
 
-function toNotes(value: unknown): Customer['notes'] | null {
-  if (value === undefined || value === null || value === '') return [];
+/** Notes as a list; entries it cannot read are returned apart so they can be passed through. */
+function toNotes(value: unknown): { notes: Customer['notes']; skipped: unknown[] } | null {
+  if (value === undefined || value === null || value === '') return { notes: [], skipped: [] };
   if (!Array.isArray(value)) return null;
-  return value.flatMap((entry) => {
-    if (typeof entry === 'string') return entry ? [{ datetime: null, note: entry }] : [];
-    if (!isRecord(entry)) return [];
-    const note = str(entry.note);
-    return note === null ? [] : [{ datetime: str(entry.datetime), note }];
-  });
+  const notes: Customer['notes'] = [];
+  const skipped: unknown[] = [];
+  for (const entry of value) {
+    if (typeof entry === 'string') {
+      if (entry) notes.push({ datetime: null, note: entry });
+      continue;
+    }
+    const note = isRecord(entry) ? str(entry.note) : null;
+    if (isRecord(entry) && note !== null) notes.push({ datetime: str(entry.datetime), note });
+    else skipped.push(entry);
+  }
+  return { notes, skipped };
 }
 
 function toOwner(value: unknown): Customer['owner'] {

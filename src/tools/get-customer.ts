@@ -12,6 +12,8 @@ const LOOKUP_HINTS: Partial<Record<ErrorCode, string>> = {
     'Solar Proof rejected the lookup. Check the email address with the user and call again with the corrected address.',
   PERMISSION_DENIED:
     'The Solar Proof user behind this API key may not see this customer. Tell the user; an account administrator must grant access.',
+  UPDATE_FAILED:
+    'Solar Proof reported a server error for the lookup. A lookup changes nothing, so calling again once later is safe; tell the user if it persists.',
   TIMEOUT:
     'Solar Proof did not answer in time. A lookup changes nothing, so calling again is safe; if it keeps timing out, tell the user Solar Proof seems slow or down.',
   CANCELLED:
