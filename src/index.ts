@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   process.stdin.on('close', () => shutdown('stdin closed'));
   // Should the transport close itself (it does on a broken pipe), say so instead of exiting mutely.
   app.server.onclose = () => shutdown('transport closed');
+  // A host that goes away mid-write leaves stdout broken (EPIPE): stop cleanly rather than crash.
+  process.stdout.on('error', () => shutdown('stdout closed'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 

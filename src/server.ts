@@ -27,12 +27,15 @@ export interface ServerOptions {
   logger: Logger;
   redact?: Redactor;
   mode?: Mode;
+  /** Where audit records go; by default the file named by the config (or nowhere when it is off). */
+  audit?: AuditSink;
 }
 
 /** Builds the MCP server from a config; the caller chooses the transport. */
 export function createServer(config: Config, options: ServerOptions): SolarProofServer {
   const redact = options.redact ?? createRedactor([config.apiKey]);
-  const audit: AuditSink = config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit;
+  const audit: AuditSink =
+    options.audit ?? (config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit);
   let client: SolarProofClient | undefined;
 
   const context: ToolContext = {

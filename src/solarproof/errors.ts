@@ -42,7 +42,7 @@ export const ERROR_CATALOG = {
   },
   AUDIT_UNAVAILABLE: {
     retryable: false,
-    hint: 'The update was refused because the audit log could not be written, and a change with no record is worse than no change; nothing was sent to Solar Proof. Tell the user to fix SOLARPROOF_AUDIT_LOG (a writable file path, or "off" to disable auditing) and restart the server.',
+    hint: 'The update was refused because the audit log could not be written, and a change with no record is worse than no change; nothing was sent to Solar Proof. Tell the user to make the audit log writable (free disk space, permissions) or to change SOLARPROOF_AUDIT_LOG (a writable file path, or "off" to disable auditing; a changed setting needs a restart). The server tries the log again on the next update.',
   },
   // Transport and response problems.
   TIMEOUT: {

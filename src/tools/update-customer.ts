@@ -93,7 +93,10 @@ export const updateCustomerTool = defineTool({
     const base = { requestId, mode: context.mode, customerId: pkcustomerid };
 
     // The record of intent is on disk before anything is sent; if it cannot be written, nothing is.
-    await context.audit.append({ time: now(), event: 'update_requested', ...base, dryRun, fields: update });
+    await context.audit.append(
+      { time: now(), event: 'update_requested', ...base, dryRun, fields: update },
+      { timeoutMs: context.config.timeoutMs, signal: extra.signal },
+    );
 
     if (dryRun) {
       const request = preview(client.prepareUpdateCustomer(pkcustomerid, update));
@@ -163,7 +166,11 @@ async function recordOutcome(
   record: Record<string, unknown>,
 ): Promise<string | undefined> {
   try {
-    await context.audit.append({ time: now(), event: 'update_completed', ...record });
+    // No abort signal: a cancelled call's outcome is still worth recording.
+    await context.audit.append(
+      { time: now(), event: 'update_completed', ...record },
+      { timeoutMs: context.config.timeoutMs },
+    );
     return undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

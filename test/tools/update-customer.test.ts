@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
+import { readAudit } from '../helpers/audit.js';
 import {
   answer,
   envFor,
@@ -15,13 +16,15 @@ import {
   startServer,
   startStandIn,
   structured,
+  tempAuditPath,
   textData,
   useStandInAndServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+const auditPath = tempAuditPath();
+useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -408,6 +411,16 @@ describe('transport failures', () => {
     controller.abort();
     await expect(call).rejects.toThrow();
     await expect.poll(() => standIn.requests[0]?.abortedByClient, { timeout: 2_000 }).toBe(true);
+    // The audit log says how it ended.
+    await expect
+      .poll(
+        () =>
+          readAudit(auditPath)
+            .filter((r) => r.event === 'update_completed')
+            .at(-1),
+        { timeout: 2_000 },
+      )
+      .toMatchObject({ outcome: 'error', code: 'CANCELLED', customerId: 79461 });
   });
 
   it('gives each of 40 concurrent calls its own result', async () => {
@@ -419,9 +432,21 @@ describe('transport failures', () => {
       }),
     );
     const results = await Promise.all(calls);
+    // Each result is this call's own: its requestId leads, in the audit log, to the very values it sent.
+    const requested = new Map(
+      readAudit(auditPath)
+        .filter((r) => r.event === 'update_requested')
+        .map((r) => [r.requestId, r]),
+    );
     results.forEach((result, i) => {
-      expect(structured(result)).toMatchObject({ ok: true, customerId: ids[i % ids.length] });
+      const data = structured(result);
+      expect(data).toMatchObject({ ok: true, customerId: ids[i % ids.length], fieldsSent: ['phone2'] });
+      expect(requested.get(String(data.requestId))).toMatchObject({
+        customerId: ids[i % ids.length],
+        fields: { phone2: `0298 000 ${String(i).padStart(3, '0')}` },
+      });
     });
+    expect(new Set(results.map((r) => structured(r).requestId)).size).toBe(40);
     const sentPhones = standIn.requests
       .map((r) => (r.body as { data: { phone2: string } }).data.phone2)
       .sort();
