@@ -30,16 +30,22 @@ export const UPDATABLE_FIELDS = [
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
 
 // Patterns are plain ECMA-262 so the published JSON Schema means the same in every validator.
-// Control characters (newlines, tabs, NUL) never belong in a CRM field and break exports.
-const NO_CONTROL = '[^\\u0000-\\u001f\\u007f]';
-/** Any printable text with at least one non-space character. */
-const NON_BLANK_TEXT = new RegExp(`^${NO_CONTROL}*[^\\s\\u0000-\\u001f\\u007f]${NO_CONTROL}*$`);
+// Control characters never belong in a CRM field: C0 and C1 controls (newlines, tabs, NUL, NEL),
+// the Unicode line and paragraph separators, and the bidirectional overrides that make text
+// display differently from what it is.
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+/** Characters that show nothing: a name made only of these is blank. */
+const INVISIBLE = '\\s\\u200b-\\u200d\\u2060\\ufeff';
+const NO_CONTROL = `[^${CONTROLS}]`;
+/** Any printable text with at least one visible character. */
+const NON_BLANK_TEXT = new RegExp(`^${NO_CONTROL}*[^${INVISIBLE}${CONTROLS}]${NO_CONTROL}*$`);
 const PRINTABLE_TEXT = new RegExp(`^${NO_CONTROL}*$`);
 /** Digits with the separators Australian numbers are written with: "+61 412 345 678", "(02) 9876 5432". */
 const PHONE = /^\+?[0-9 ().-]*[0-9][0-9 ().-]*$/;
 const PHONE_OR_EMPTY = /^(\+?[0-9 ().-]*[0-9][0-9 ().-]*)?$/;
-/** Deliberately simple: one @, no spaces, a dot in the domain. Solar Proof does the rest. */
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** Deliberately simple: one @, a dot in the domain, none of the characters that break addresses or markup. */
+const EMAIL_UNSAFE = `\\s@"<>()\\[\\]\\\\,;:${CONTROLS}`;
+const EMAIL = new RegExp(`^[^${EMAIL_UNSAFE}]+@[^.${EMAIL_UNSAFE}]+(\\.[^.${EMAIL_UNSAFE}]+)+$`);
 
 export const NAME_MAX = 100;
 export const COMPANY_MAX = 150;

@@ -490,6 +490,15 @@ describe('invalid arguments never reach Solar Proof', () => {
       JSON.parse('{"pkcustomerid":79461,"firstname":"J","__proto__":{"x":1}}'),
       '__proto__',
     ],
+    ['a name of zero-width spaces only', { pkcustomerid: 79461, firstname: '\u200b\u200b' }, 'firstname'],
+    ['a C1 line break (NEL) in a name', { pkcustomerid: 79461, surname: 'Smith\u0085Jones' }, 'surname'],
+    [
+      'a bidi override in a company name',
+      { pkcustomerid: 79461, companyname: 'Acme \u202eLtd' },
+      'companyname',
+    ],
+    ['a quote in an email', { pkcustomerid: 79461, email: 'jo"hn@example.com' }, 'email'],
+    ['a control character in an email', { pkcustomerid: 79461, email: 'jo\u0001hn@example.com' }, 'email'],
     ['lone surrogate in a name', { pkcustomerid: 79461, firstname: 'Jo\ud800' }, 'firstname'],
     ['lone surrogate in an email', { pkcustomerid: 79461, email: 'jo\udc00@example.com' }, 'email'],
   ];
