@@ -39,7 +39,7 @@ const STATUS_LABELS: Record<string, string> = {
 const text = z.string().nullable();
 
 export const customerOutputSchema = z
-  .object({
+  .strictObject({
     pkcustomerid: z.int().nullable().describe('The id update_customer takes (Get Customer’s customer_id).'),
     firstname: text,
     surname: text,
@@ -63,7 +63,7 @@ export const customerOutputSchema = z
       'When the record was created, as Solar Proof sent it ("2025-03-14 09:26:53", Australian local time).',
     ),
     owner: z
-      .object({
+      .strictObject({
         userId: text,
         firstName: text,
         lastName: text,
@@ -75,11 +75,11 @@ export const customerOutputSchema = z
       .nullable()
       .describe('The Solar Proof user who owns the customer.'),
     notes: z
-      .array(z.object({ datetime: text, note: z.string() }))
+      .array(z.strictObject({ datetime: text, note: z.string() }))
       .describe('Notes on the record, oldest first as sent.'),
     projects: z
       .array(
-        z.object({
+        z.strictObject({
           projectId: text,
           title: text,
           siteAddress: text.describe('One line: "12 Wattle Street, Parramatta NSW 2150, Australia".'),

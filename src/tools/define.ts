@@ -101,7 +101,7 @@ export const errorFields = {
     .optional()
     .describe('On RATE_LIMITED: how long Solar Proof asked callers to wait.'),
   issues: z
-    .array(z.object({ path: z.string(), message: z.string() }))
+    .array(z.strictObject({ path: z.string(), message: z.string() }))
     .optional()
     .describe('On INVALID_ARGUMENTS: each argument that was refused and why.'),
   attempts: z.int().optional().describe('How many HTTP attempts were made (retries included).'),
@@ -145,12 +145,13 @@ export async function runTool(
       durationMs: elapsed(started),
       ...(failure.code === 'INTERNAL' ? { cause: String(failure.cause ?? error) } : {}),
     });
-    return render(
-      context,
-      `${tool.name} failed: ${failure.code}. ${failure.message}`,
-      errorData(context, failure),
-      true,
-    );
+    let data: Record<string, unknown> = errorData(context, failure);
+    // The SDK client validates error results against the output schema too; never send one it rejects.
+    if (!tool.outputSchema.safeParse(data).success) {
+      context.logger.error('error result breaks the output schema', { tool: tool.name, code: failure.code });
+      data = errorData(context, new SolarProofError('INTERNAL', failure.message));
+    }
+    return render(context, `${tool.name} failed: ${data.code}. ${failure.message}`, data, true);
   }
 }
 

@@ -34,7 +34,7 @@ const inputSchema = z.strictObject({
   email: updateFieldSchemas.email.describe('The customer’s email address, e.g. "john.smith@example.com".'),
 });
 
-const outputSchema = z.object({
+const outputSchema = z.strictObject({
   ...resultFields,
   customer: customerOutputSchema
     .optional()

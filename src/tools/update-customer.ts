@@ -35,7 +35,7 @@ const inputSchema = z
     }
   });
 
-const outputSchema = z.object({
+const outputSchema = z.strictObject({
   ...resultFields,
   customerId: z.int().optional().describe('On success: the id of the customer Solar Proof updated.'),
   fieldsSent: z
@@ -46,7 +46,7 @@ const outputSchema = z.object({
     ),
   dryRun: z.boolean().optional().describe('true when this was a preview and nothing was sent.'),
   request: z
-    .object({
+    .strictObject({
       method: z.string(),
       url: z.string().describe('With the API key redacted.'),
       body: z.unknown().describe('The JSON body, with the API key redacted.'),
