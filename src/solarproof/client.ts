@@ -205,6 +205,8 @@ export class SolarProofClient {
             return { value: parse(response), attempts, durationMs: performance.now() - started };
           }
           failure = statusError(response);
+          // A documented answer ("INVALID_API_KEY") is final whatever status carries it.
+          if (!failure.retryable) throw failure;
           retryAfterMs = response.retryAfterMs;
         } catch (error) {
           if (signal.aborted) throw this.#abortError(options.signal, error);
@@ -404,18 +406,19 @@ class RetryableConnectionError extends Error {
 function statusError(response: RawResponse & { retryAfterMs?: number }): SolarProofError {
   const documented = upstreamError(response.status, response.body);
   if (documented) return documented;
+  const details = {
+    httpStatus: response.status,
+    ...(response.retryAfterMs === undefined
+      ? {}
+      : { retryAfterSeconds: Math.ceil(response.retryAfterMs / 1000) }),
+  };
   if (response.status === 429) {
-    return new SolarProofError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', {
-      httpStatus: 429,
-      ...(response.retryAfterMs === undefined
-        ? {}
-        : { retryAfterSeconds: Math.ceil(response.retryAfterMs / 1000) }),
-    });
+    return new SolarProofError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', details);
   }
   return new SolarProofError(
     'UPSTREAM_UNAVAILABLE',
     `Solar Proof is temporarily unavailable (HTTP ${response.status}).`,
-    { httpStatus: response.status },
+    details,
   );
 }
 

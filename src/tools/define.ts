@@ -99,7 +99,7 @@ export const errorFields = {
   retryAfterSeconds: z
     .number()
     .optional()
-    .describe('On RATE_LIMITED: how long Solar Proof asked callers to wait.'),
+    .describe('On RATE_LIMITED or UPSTREAM_UNAVAILABLE: how long Solar Proof asked callers to wait.'),
   issues: z
     .array(z.strictObject({ path: z.string(), message: z.string() }))
     .optional()

@@ -391,6 +391,20 @@ describe('transport failures', () => {
     expect(standIn.requests[1]?.body).toEqual(standIn.requests[0]?.body);
   });
 
+  it('does not retry a documented, final error even when it comes with a 503', async () => {
+    standIn.setBehaviour(
+      answer(503, { code: 'INVALID_API_KEY', message: 'The provided API key is invalid or missing' }),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
+    expect(structured(result)).toMatchObject({
+      ok: false,
+      code: 'INVALID_API_KEY',
+      httpStatus: 503,
+      attempts: 1,
+    });
+    expect(standIn.requests).toHaveLength(1);
+  });
+
   it('stops after 3 attempts when the upstream stays at 503', async () => {
     standIn.setBehaviour(answer(503, { error: 'maintenance' }));
     const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
