@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-
 /**
  * Name and version come from package.json so the server, its User-Agent and npm never disagree.
- * The path is the same from src/ (tests) and dist/ (the built server): one level up.
+ * Imported (not read at run time) so the bundler inlines them and no chunk depends on where
+ * package.json sits relative to it.
  */
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-};
+import pkg from '../package.json' with { type: 'json' };
 
 export const PACKAGE_NAME = pkg.name;
 export const PACKAGE_VERSION = pkg.version;

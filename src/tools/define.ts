@@ -14,7 +14,7 @@ import { type ArgumentIssue, ERROR_CODES, SolarProofError } from '../solarproof/
 
 export type Mode = 'live' | 'sandbox';
 
-/** What every handler may use. Built once per server; `client` is absent when no key is configured. */
+/** What every handler may use, built once per server. */
 export interface ToolContext {
   readonly config: Config;
   readonly mode: Mode;

@@ -456,11 +456,23 @@ function errorMarker(body: unknown): ErrorCode | undefined {
   return isUpstreamErrorCode(code) ? code : 'UPSTREAM_ERROR';
 }
 
+/** Every update in this file is of customer 79461. */
+const REQUESTED_ID = 79461;
+
+/** A confirmation that names another customer (by a numeric id) is not a success. */
+function confirmsRequested(id: string | number): boolean {
+  const text = String(id).trim();
+  const numeric = /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text));
+  return !numeric || Number(text) === REQUESTED_ID;
+}
+
 function successShape(body: unknown): boolean {
   if (!isRecord(body) || errorMarker(body) !== undefined) return false;
   const id = body.CustomerId ?? body.customerId ?? body.id;
   const message = body.Message ?? body.message;
-  return (typeof id === 'string' || typeof id === 'number') && typeof message === 'string';
+  return (
+    (typeof id === 'string' || typeof id === 'number') && typeof message === 'string' && confirmsRequested(id)
+  );
 }
 
 /**
@@ -592,7 +604,7 @@ describe('generated upstream responses, SolarProofClient in-process', () => {
         const client = clientFor(gen);
         try {
           const t0 = performance.now();
-          const outcome = await settle(client.updateCustomer(79461, { phone2: '0298765432' }));
+          const outcome = await settle(client.updateCustomer(REQUESTED_ID, { phone2: '0298765432' }));
           const ms = performance.now() - t0;
           if (ms > 30) slow.push(`${Math.round(ms)}ms ${label(gen).slice(0, 140)}`);
           const expected = expectedUpdateOutcome(gen);
@@ -609,7 +621,7 @@ describe('generated upstream responses, SolarProofClient in-process', () => {
             if (errorMarker(parsed))
               throw new Error(`success although the body carries an error: ${label(gen)}`);
             if (!successShape(parsed))
-              throw new Error(`success without Message and CustomerId/id: ${label(gen)}`);
+              throw new Error(`success without Message and the requested CustomerId/id: ${label(gen)}`);
             if (expected !== undefined && expected !== 'success')
               throw new Error(`expected ${expected}, got success: ${label(gen)}`);
             expect(typeof outcome.value.value.message).toBe('string');
@@ -654,6 +666,10 @@ describe('generated upstream responses, SolarProofClient in-process', () => {
           const parsed = parseBody(gen.body);
           if (errorMarker(parsed))
             throw new Error(`success although the body carries an error: ${label(gen)}`);
+          // Never someone else's record: an answer for another email is refused.
+          const email = outcome.value.value.email;
+          if (email !== null && email.trim().toLowerCase() !== 'john.smith@example.com')
+            throw new Error(`success for another email (${email}): ${label(gen)}`);
           // What the tool will publish must fit its own output schema, or the tool call fails INTERNAL.
           const checked = customerOutputSchema.safeParse(outcome.value.value);
           // An own "__proto__" key in the answer stays a key of `unmapped` (until 08bf9f7 it became
