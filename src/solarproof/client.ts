@@ -18,7 +18,7 @@ import {
   upstreamError,
 } from './contract.js';
 import { type Customer, parseGetCustomer } from './customer.js';
-import { SolarProofError } from './errors.js';
+import { cleanUpstreamText, SolarProofError } from './errors.js';
 
 /**
  * undici is about half of the bundle and ~70 ms of module initialisation: load it on first use (or
@@ -152,7 +152,7 @@ export class SolarProofClient {
       if (customer.email !== null && customer.email.trim().toLowerCase() !== email.trim().toLowerCase()) {
         throw new SolarProofError(
           'UNEXPECTED_RESPONSE',
-          `Solar Proof answered a lookup of ${email} with a customer whose email is ${customer.email}.`,
+          `Solar Proof answered a lookup of ${email} with a customer whose email is ${cleanUpstreamText(customer.email, 254)}.`,
           {
             httpStatus: response.status,
             hint: 'The answer is for a different email than asked, so it is not used. Tell the user; check the address, and do not update anyone on the strength of this answer.',

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type { SolarProofClient } from '../solarproof/client.js';
-import { type ArgumentIssue, ERROR_CODES, SolarProofError } from '../solarproof/errors.js';
+import { type ArgumentIssue, cleanUpstreamText, ERROR_CODES, SolarProofError } from '../solarproof/errors.js';
 
 export type Mode = 'live' | 'sandbox';
 
@@ -186,7 +186,8 @@ function render(
   // Pretty JSON reads well but grows with nesting depth; past a few kilobytes compact is kinder.
   const compact = JSON.stringify(structured);
   const body = compact.length <= PRETTY_JSON_MAX ? JSON.stringify(structured, null, 2) : compact;
-  const text = `${context.redact(summary)}${sandboxNote}\n${body}`;
+  // The summary must stay one line, or clients that split off the JSON misread the block.
+  const text = `${context.redact(cleanUpstreamText(summary, 1_000))}${sandboxNote}\n${body}`;
   return {
     content: [{ type: 'text', text }],
     structuredContent: structured,
