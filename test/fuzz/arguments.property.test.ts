@@ -372,15 +372,6 @@ const getArguments: fc.Arbitrary<unknown> = fc.oneof(
 // The properties
 // ---------------------------------------------------------------------------------------------
 
-/**
- * What the tool's handler sees: the arguments exactly as sent. (The SDK's own request schema would
- * drop an own `__proto__` key; the catalog's tools/call schema keeps it, so the tool's strict
- * schema refuses it like any other unknown key.)
- */
-function asTheToolSeesIt(wire: unknown): unknown {
-  return wire;
-}
-
 /** Calls a tool with arguments exactly as generated; a JSON-RPC error comes back as `protocolError`. */
 async function callRaw(name: string, args: unknown) {
   try {
@@ -403,6 +394,26 @@ function expectProtocolRefusal(outcome: { protocolError?: unknown }, args: unkno
   protocolRefusals++;
 }
 
+/**
+ * Calls a tool with the generated arguments. A non-object refusal (a JSON-RPC error) is checked
+ * here and gives undefined; otherwise the well-formed result, the arguments as they went over the
+ * wire, and how many requests reached the stand-in.
+ */
+async function callChecked(name: string, args: unknown) {
+  const wire = overTheWire(args);
+  const before = standIn.requests.length;
+  const outcome = await callRaw(name, args);
+  const delta = standIn.requests.length - before;
+  if (outcome.protocolError !== undefined) {
+    expect(isRecord(wire) || wire === undefined).toBe(false);
+    expectProtocolRefusal(outcome, args);
+    expectUpstreamCount(delta, 0, args);
+    return undefined;
+  }
+  const sentRequests = standIn.requests.slice(before);
+  return { wire, delta, sentRequests, data: assertWellFormed(outcome.result as never, args) };
+}
+
 function expectUpstreamCount(delta: number, expected: number, args: unknown) {
   if (delta !== expected) {
     throw new Error(`expected ${expected} upstream request(s), got ${delta}, for ${preview(args)}`);
@@ -416,20 +427,11 @@ describe('generated arguments through one server process', () => {
     let refused = 0;
     await fc.assert(
       fc.asyncProperty(updateArguments, async (args) => {
-        const wire = overTheWire(args);
-        const seen = asTheToolSeesIt(wire);
-        const before = standIn.requests.length;
-        const outcome = await callRaw('update_customer', args);
-        const delta = standIn.requests.length - before;
-
-        if (outcome.protocolError !== undefined) {
-          expect(isRecord(wire) || wire === undefined).toBe(false);
-          expectProtocolRefusal(outcome, args);
-          expectUpstreamCount(delta, 0, args);
-          return;
-        }
-        const data = assertWellFormed(outcome.result as never, args);
-        const parsed = updateCustomerTool.inputSchema.safeParse(seen ?? {});
+        const call = await callChecked('update_customer', args);
+        if (!call) return;
+        const { wire, delta, sentRequests, data } = call;
+        // The tool sees the arguments exactly as sent (an own "__proto__" key included).
+        const parsed = updateCustomerTool.inputSchema.safeParse(wire ?? {});
 
         if (!parsed.success) {
           refused++;
@@ -474,7 +476,7 @@ describe('generated arguments through one server process', () => {
 
         sent++;
         expectUpstreamCount(delta, 1, args);
-        const request = standIn.requests[before];
+        const request = sentRequests[0];
         if (!request) throw new Error('the stand-in recorded no request');
         expect(request.method).toBe('POST');
         expect(request.query).toEqual({ api_key: SENTINEL_KEY, action: ACTIONS.updateCustomer });
@@ -513,20 +515,11 @@ describe('generated arguments through one server process', () => {
     let found = 0;
     await fc.assert(
       fc.asyncProperty(getArguments, async (args) => {
-        const wire = overTheWire(args);
-        const seen = asTheToolSeesIt(wire);
-        const before = standIn.requests.length;
-        const outcome = await callRaw('get_customer', args);
-        const delta = standIn.requests.length - before;
-
-        if (outcome.protocolError !== undefined) {
-          expect(isRecord(wire) || wire === undefined).toBe(false);
-          expectProtocolRefusal(outcome, args);
-          expectUpstreamCount(delta, 0, args);
-          return;
-        }
-        const data = assertWellFormed(outcome.result as never, args);
-        const parsed = getCustomerTool.inputSchema.safeParse(seen ?? {});
+        const call = await callChecked('get_customer', args);
+        if (!call) return;
+        const { wire, delta, sentRequests, data } = call;
+        // The tool sees the arguments exactly as sent (an own "__proto__" key included).
+        const parsed = getCustomerTool.inputSchema.safeParse(wire ?? {});
         if (!parsed.success) {
           expectUpstreamCount(delta, 0, args);
           expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
@@ -536,7 +529,7 @@ describe('generated arguments through one server process', () => {
         sent++;
         const { email } = parsed.data as { email: string };
         expectUpstreamCount(delta, 1, args);
-        const request = standIn.requests[before];
+        const request = sentRequests[0];
         expect(request?.method).toBe('GET');
         expect(request?.query.action).toBe(ACTIONS.getCustomerByEmail);
         expect(Object.keys(request?.query ?? {}).sort()).toEqual(['action', 'api_key', 'customer_email']);
