@@ -1,47 +1,115 @@
 /**
- * Benchmark: cold start, per-call overhead, throughput, connection reuse and memory of the built
- * server (dist/index.js), all measured side by side in one run on loopback against the stand-in
- * Solar Proof (the sandbox simulator, in this process, with an API key).
+ * Benchmark of the built server (dist/index.js) against its floors, all side by side in one run on
+ * loopback against the stand-in Solar Proof (the sandbox simulator, in this process, with a key):
+ *  - cold start and memory against the minimal SDK server (bench/floors/minimal-sdk-server.ts);
+ *  - per-call overhead, server CPU per call and throughput against the bare bridge
+ *    (bench/floors/bare-bridge.ts) and against calling Solar Proof directly;
+ *  - find_customers on 10,000 customers, when the server has that tool.
+ * Every side makes the same upstream requests: they are read off the stand-in from the server's own
+ * calls (the plan) and replayed by the floors and the direct side.
  *
- * Run with `npm run bench` (builds first). Prints a table and writes bench/RESULTS.md. It is a
- * report, not a test: a missed target does not change the exit code; only a broken run does.
+ * `npm run bench` (builds first) prints the table and writes bench/out/RESULTS.md (not tracked);
+ * `npm run bench -- --record` also rewrites bench/RESULTS.md; `--quick` (or BENCH_QUICK=1) makes
+ * every count small to check the harness in well under a minute (its figures are not comparable).
+ * It is a report, not a test: a missed target does not change the exit code; only a broken run does.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type CallToolResult, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { Agent, request } from 'undici';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { type Simulator, startSimulator } from '../src/sandbox/simulator.js';
+import { manyCustomers, pagesBehaviour, queriesFor } from './find-customers.js';
+import { buildFloors } from './floors/build.js';
+import { createUpstream, type Plan, type UpstreamStep } from './floors/upstream.js';
+import {
+  affinityMask,
+  CPU_TICK_MS,
+  callTool,
+  consoleTable,
+  cpuMs,
+  killEverything,
+  type McpProcess,
+  markdownTable,
+  mb,
+  median,
+  ms,
+  pct,
+  percentile,
+  pin,
+  type Row,
+  rssMb,
+  runConcurrent,
+  SPAWN_TIMEOUT_MS,
+  startMcp,
+  track,
+  verdict,
+  waitForExit,
+} from './lib.js';
 
 // ---------------------------------------------------------------------------------------------
-// Settings. Every loop below is bounded by one of these counts, and the whole run by DEADLINE_MS.
+// Settings. Every loop is bounded by one of these counts, and the whole run by the deadline.
 
-const COLD_RUNS = 21;
-const OVERHEAD_WARMUP = 100;
-const OVERHEAD_PAIRS = 1_000;
-const AUDIT_WARMUP = 30;
-const AUDIT_PAIRS = 300;
-const THROUGHPUT_CONCURRENCY = 16;
-const THROUGHPUT_WARMUP = 400;
-/** Per round; two rounds per side in the order direct, server, server, direct. */
-const THROUGHPUT_CALLS = 2_000;
-const CONNECTION_CALLS = 50;
-const MEMORY_WARMUP = 100;
-const MEMORY_CALLS = 5_000;
-const MEMORY_CONCURRENCY = 4;
-const CALL_TIMEOUT_MS = 10_000;
-const SPAWN_TIMEOUT_MS = 10_000;
-const DEADLINE_MS = 240_000;
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const RECORD = process.argv.includes('--record');
 
+const FULL = {
+  coldRuns: 21,
+  sequentialWarmup: 100,
+  sequentialCalls: 1_000,
+  auditWarmup: 30,
+  auditPairs: 300,
+  concurrency: 16,
+  throughputWarmup: 5_000,
+  throughputRounds: 3,
+  throughputCalls: 2_000,
+  connectionCalls: 50,
+  memoryWarmup: 100,
+  memoryFirst: 5_000,
+  memoryTotal: 15_000,
+  memoryConcurrency: 4,
+  findCustomers: 10_000,
+  findPageDelayMs: 20,
+  findWarmCalls: 300,
+  deadlineMs: 600_000,
+};
+const S: typeof FULL = QUICK
+  ? {
+      ...FULL,
+      coldRuns: 5,
+      sequentialWarmup: 30,
+      sequentialCalls: 200,
+      auditWarmup: 10,
+      auditPairs: 60,
+      throughputWarmup: 500,
+      throughputRounds: 1,
+      throughputCalls: 500,
+      memoryFirst: 1_000,
+      memoryTotal: 3_000,
+      findWarmCalls: 50,
+      deadlineMs: 240_000,
+    }
+  : FULL;
+
+/** Issue 12: ratios against the floors, in one run. */
 const TARGET = {
-  coldRatio: 1.4,
+  coldVsMinimal: 1.03,
+  cpuVsBridge: 1.2,
+  overheadOverBridgeMs: 0.1,
+  throughputVsBridge: 0.85,
+  rssOverMinimalMb: 10,
+  rssGrowth: 0.1,
+  findWarmMs: 5,
+  findScanMs: 1_500,
+  findCacheMb: 20,
+};
+/** The first targets, against bare node and direct HTTP; kept so the run still shows them. */
+const EARLIER = {
+  coldVsBare: 1.4,
   overheadP50: 0.5,
   overheadP99: 2,
-  throughputRatio: 0.7,
+  throughputVsDirect: 0.7,
   connections: 1,
   rssMb: 80,
   rssGrowth: 0.1,
@@ -57,63 +125,27 @@ const REFERENCE_ENTRY = join(
   'dist',
   'index.js',
 );
-const RESULTS_PATH = join(ROOT, 'bench', 'RESULTS.md');
+const OUT = join(ROOT, 'bench', 'out');
+const RESULTS_OUT = join(OUT, 'RESULTS.md');
+const RESULTS_RECORDED = join(ROOT, 'bench', 'RESULTS.md');
 const API_KEY = 'bench_k3y-7f3Qz&x=1';
 const CUSTOMER_ID = 79461;
+const CUSTOMER_EMAIL = 'john.smith@example.com';
+const TOOLS = ['update_customer', 'get_customer'] as const;
+type ToolName = (typeof TOOLS)[number];
 const TMP = mkdtempSync(join(tmpdir(), 'solarproof-bench-'));
 
-// ---------------------------------------------------------------------------------------------
-// Statistics.
-
-/** Linear interpolation between closest ranks (Hyndman & Fan type 7, numpy's default). */
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  const a = sorted[low]!;
-  const b = sorted[high]!;
-  return a + (b - a) * (rank - low);
-}
-
-const median = (values: readonly number[]) => percentile(values, 50);
-
-// ---------------------------------------------------------------------------------------------
-// Processes: everything spawned is tracked so it is ended on the way out, whatever happens.
-
-const children = new Set<ChildProcess>();
-const clients = new Set<Client>();
-/** Server processes the SDK transport spawned, for the watchdog; each is closed through its Client. */
-const serverPids = new Set<number>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function waitForExit(child: ChildProcess, timeoutMs = 3_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve();
-    }, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function baseEnv(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '' };
+/** Every update carries a phone no earlier call sent, so no side's update is ever a no-op. */
+let serial = 0;
+function argsFor(tool: ToolName): Record<string, unknown> {
+  return tool === 'update_customer'
+    ? { pkcustomerid: CUSTOMER_ID, phone1: `04${String(serial++ % 100_000_000).padStart(8, '0')}` }
+    : { email: CUSTOMER_EMAIL };
 }
 
 function serverEnv(sim: Simulator, auditLog = 'off'): Record<string, string> {
   return {
-    ...baseEnv(),
+    PATH: process.env.PATH ?? '',
     SOLARPROOF_API_KEY: API_KEY,
     SOLARPROOF_BASE_URL: sim.url,
     SOLARPROOF_AUDIT_LOG: auditLog,
@@ -121,11 +153,55 @@ function serverEnv(sim: Simulator, auditLog = 'off'): Record<string, string> {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// 1. Cold start.
+function floorEnv(sim: Simulator, plan: Plan): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    SOLARPROOF_API_KEY: API_KEY,
+    SOLARPROOF_BASE_URL: sim.url,
+    BENCH_PLAN: JSON.stringify(plan),
+  };
+}
 
-const INITIALIZE_LINE = `${JSON.stringify({
-  jsonrpc: '2.0',
+// ---------------------------------------------------------------------------------------------
+// Upstream requests: who made them (by User-Agent), and the plan read off the server's own calls.
+
+/** Counts the stand-in's requests by sender: the floors and the direct side say who they are. */
+function countSenders(sim: Simulator): Map<string, number> {
+  const counts = new Map<string, number>();
+  sim.setBehaviour((req) => {
+    const agent = String(req.headers['user-agent'] ?? '');
+    const sender = agent.startsWith('solarproof-bench/') ? agent.slice('solarproof-bench/'.length) : 'server';
+    counts.set(sender, (counts.get(sender) ?? 0) + 1);
+    return false;
+  });
+  return counts;
+}
+
+/** The requests the server makes for one call of `tool`, from a call made after a few warm-up calls. */
+async function readPlan(sim: Simulator, server: McpProcess, tool: ToolName): Promise<UpstreamStep[]> {
+  for (let n = 0; n < 5; n++) await callTool(server, tool, argsFor(tool));
+  sim.requests.length = 0;
+  await callTool(server, tool, argsFor(tool));
+  return sim.requests.map((request) => {
+    const { api_key: _key, ...query } = request.query;
+    return {
+      method: request.method as UpstreamStep['method'],
+      query,
+      body: request.rawBody.length > 0,
+    };
+  });
+}
+
+const describeStep = (step: UpstreamStep) =>
+  `${step.method} ${Object.entries(step.query)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')}${step.body ? ' + body' : ''}`;
+
+// ---------------------------------------------------------------------------------------------
+// Cold start: raw pipes, the same code for every server.
+
+const line = (message: object) => `${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`;
+const INITIALIZE = line({
   id: 1,
   method: 'initialize',
   params: {
@@ -133,245 +209,161 @@ const INITIALIZE_LINE = `${JSON.stringify({
     capabilities: {},
     clientInfo: { name: 'solarproof-bench', version: '1.0.0' },
   },
-})}\n`;
+});
+const AFTER_INITIALIZE = `${line({ method: 'notifications/initialized' })}${line({ id: 2, method: 'tools/list' })}`;
 
-type ColdKind = 'bare' | 'ours' | 'reference';
+type ColdKind = 'bare' | 'minimal' | 'ours' | 'reference';
+interface ColdRun {
+  initialize: number;
+  toolsList: number;
+}
 
-/** Bare node: spawn to exit. A server: spawn to its initialize response line on stdout. */
-function coldStart(kind: ColdKind, sim: Simulator): Promise<number> {
-  const memoryFile = join(TMP, 'memory.jsonl');
-  const [args, env] =
-    kind === 'bare'
-      ? [['-e', ''], baseEnv()]
-      : kind === 'ours'
-        ? [[SERVER_ENTRY], serverEnv(sim)]
-        : [[REFERENCE_ENTRY], { ...baseEnv(), MEMORY_FILE_PATH: memoryFile }];
-
+/**
+ * Bare node: spawn to exit. A server: spawn to its initialize answer (the request is written right
+ * after spawn), and to its first tools/list answer (asked as soon as initialize is answered, as a host does).
+ */
+function coldStart(
+  kind: ColdKind,
+  entries: Record<Exclude<ColdKind, 'bare'>, string>,
+  env: Record<string, string>,
+): Promise<ColdRun> {
+  const args = kind === 'bare' ? ['-e', ''] : [entries[kind]];
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     let done = false;
+    let initialize = 0;
     const started = performance.now();
     const child = track(spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] }));
     const timer = setTimeout(
       () => finish(new Error(`${kind}: no answer within ${SPAWN_TIMEOUT_MS} ms`)),
       SPAWN_TIMEOUT_MS,
     );
-    const finish = (error: Error | undefined, elapsed = 0) => {
+    const finish = (error: Error | undefined, run?: ColdRun) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      // Wait for the process to be gone so runs never overlap and compete for the two cores.
+      // Wait for the process to be gone so runs never overlap and compete for the cores.
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      void waitForExit(child).then(() => (error ? reject(error) : resolve(elapsed)));
+      void waitForExit(child).then(() => (error ? reject(error) : resolve(run!)));
     };
     child.on('error', (error) => finish(error));
+    child.stdin?.on('error', () => {}); // bare node exits before reading
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < 4_000) stderr += chunk.toString('utf8');
     });
     if (kind === 'bare') {
-      child.once('exit', (code) =>
-        finish(code === 0 ? undefined : new Error(`bare node exited ${code}`), performance.now() - started),
-      );
+      child.once('exit', (code) => {
+        const elapsed = performance.now() - started;
+        finish(code === 0 ? undefined : new Error(`bare node exited ${code}`), {
+          initialize: elapsed,
+          toolsList: elapsed,
+        });
+      });
       return;
     }
     child.stdout?.on('data', (chunk: Buffer) => {
       const elapsed = performance.now() - started;
       stdout += chunk.toString('utf8');
-      const newline = stdout.indexOf('\n');
-      if (newline < 0) return;
-      const message = JSON.parse(stdout.slice(0, newline)) as { id?: unknown; result?: unknown };
-      if (message.id !== 1 || message.result === undefined) {
-        finish(new Error(`${kind}: unexpected first line ${stdout.slice(0, 300)}`));
-      } else finish(undefined, elapsed);
+      for (let newline = stdout.indexOf('\n'); newline >= 0; newline = stdout.indexOf('\n')) {
+        const message = JSON.parse(stdout.slice(0, newline)) as { id?: unknown; result?: unknown };
+        stdout = stdout.slice(newline + 1);
+        if (message.result === undefined) {
+          return finish(new Error(`${kind}: unexpected answer ${JSON.stringify(message).slice(0, 300)}`));
+        }
+        if (message.id === 1) {
+          initialize = elapsed;
+          child.stdin?.write(AFTER_INITIALIZE);
+        } else if (message.id === 2) {
+          return finish(undefined, { initialize, toolsList: elapsed });
+        }
+      }
     });
     child.once('exit', (code) => finish(new Error(`${kind} exited (${code}) before answering: ${stderr}`)));
-    child.stdin?.write(INITIALIZE_LINE);
+    child.stdin?.write(INITIALIZE);
   });
 }
 
-interface ColdResult {
-  bare: number[];
-  ours: number[];
-  reference: number[];
+// ---------------------------------------------------------------------------------------------
+// Per-call comparisons.
+
+interface Side {
+  label: 'direct' | 'bridge' | 'server';
+  call(tool: ToolName): Promise<unknown>;
+  /** The process whose CPU time is measured; the direct side has none. */
+  pid?: number;
 }
 
-async function measureColdStart(sim: Simulator): Promise<ColdResult> {
-  const result: ColdResult = { bare: [], ours: [], reference: [] };
-  const kinds: ColdKind[] = ['bare', 'ours', 'reference'];
-  // One warm-up of each (page cache, node's compile cache), not recorded.
-  for (const kind of kinds) await coldStart(kind, sim);
-  for (let run = 0; run < COLD_RUNS; run++) {
-    // Rotate the order so no kind always runs right after another.
-    for (let k = 0; k < kinds.length; k++) {
-      const kind = kinds[(run + k) % kinds.length]!;
-      result[kind].push(await coldStart(kind, sim));
+interface SideFigures {
+  latencies: number[];
+  /** CPU ms per call of the side's process, when it has one. */
+  cpuPerCall: number;
+  /** Calls per second of wall time (concurrent runs only). */
+  rate: number;
+}
+
+/** One call per side at a time, the order rotating, so no side always follows the same one. */
+async function sequential(
+  tool: ToolName,
+  sides: readonly Side[],
+  warmup = S.sequentialWarmup,
+  calls = S.sequentialCalls,
+): Promise<Record<Side['label'], SideFigures>> {
+  for (let n = 0; n < warmup; n++) for (const side of sides) await side.call(tool);
+  const latencies = sides.map(() => [] as number[]);
+  const cpuBefore = sides.map((side) => (side.pid ? cpuMs(side.pid) : 0));
+  for (let n = 0; n < calls; n++) {
+    for (let k = 0; k < sides.length; k++) {
+      const index = (n + k) % sides.length;
+      const t = performance.now();
+      await sides[index]!.call(tool);
+      latencies[index]!.push(performance.now() - t);
     }
   }
+  const result = {} as Record<Side['label'], SideFigures>;
+  sides.forEach((side, i) => {
+    const cpu = side.pid ? (cpuMs(side.pid) - cpuBefore[i]!) / calls : Number.NaN;
+    result[side.label] = { latencies: latencies[i]!, cpuPerCall: cpu, rate: Number.NaN };
+  });
+  return result;
+}
+
+/** Warm-up, then rounds of `throughputCalls` per side at the set concurrency, the order rotating each round. */
+async function concurrent(
+  tool: ToolName,
+  sides: readonly Side[],
+): Promise<Record<Side['label'], SideFigures>> {
+  for (const side of sides) await runConcurrent(S.throughputWarmup, S.concurrency, () => side.call(tool));
+  const totals = sides.map(() => ({ wallMs: 0, cpuMs: 0, latencies: [] as number[] }));
+  for (let round = 0; round < S.throughputRounds; round++) {
+    for (let k = 0; k < sides.length; k++) {
+      const index = (round + k) % sides.length;
+      const side = sides[index]!;
+      const cpu = side.pid ? cpuMs(side.pid) : 0;
+      const { wallMs, latencies } = await runConcurrent(S.throughputCalls, S.concurrency, () =>
+        side.call(tool),
+      );
+      const total = totals[index]!;
+      total.wallMs += wallMs;
+      total.cpuMs += side.pid ? cpuMs(side.pid) - cpu : Number.NaN;
+      total.latencies.push(...latencies);
+    }
+  }
+  const calls = S.throughputRounds * S.throughputCalls;
+  const result = {} as Record<Side['label'], SideFigures>;
+  sides.forEach((side, i) => {
+    const total = totals[i]!;
+    result[side.label] = {
+      latencies: total.latencies,
+      cpuPerCall: total.cpuMs / calls,
+      rate: calls / (total.wallMs / 1000),
+    };
+  });
   return result;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calls: straight to the stand-in, and through the server with the SDK Client over stdio.
-
-interface Server {
-  client: Client;
-  pid: number;
-  stderr(): string;
-  close(): Promise<void>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [SERVER_ENTRY],
-    env,
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    if (stderr.length < 8_000) stderr += chunk.toString('utf8');
-  });
-  const client = new Client({ name: 'solarproof-bench', version: '1.0.0' });
-  clients.add(client);
-  await client.connect(transport, { timeout: SPAWN_TIMEOUT_MS });
-  // As a host does: list the tools first (this also makes the Client check every result's shape).
-  await client.listTools(undefined, { timeout: CALL_TIMEOUT_MS });
-  const pid = transport.pid;
-  if (pid === null) throw new Error('server process has no pid');
-  serverPids.add(pid);
-  return {
-    client,
-    pid,
-    stderr: () => stderr,
-    close: async () => {
-      clients.delete(client);
-      await client.close();
-      serverPids.delete(pid);
-    },
-  };
-}
-
-function phoneFor(i: number): string {
-  return `04${String(i % 100_000_000).padStart(8, '0')}`;
-}
-
-async function callServer(server: Server, i: number): Promise<void> {
-  const result = (await server.client.callTool(
-    { name: 'update_customer', arguments: { pkcustomerid: CUSTOMER_ID, phone1: phoneFor(i) } },
-    undefined,
-    { timeout: CALL_TIMEOUT_MS },
-  )) as CallToolResult;
-  const structured = result.structuredContent as { ok?: unknown } | undefined;
-  if (result.isError || structured?.ok !== true) {
-    throw new Error(`update_customer failed: ${JSON.stringify(result).slice(0, 500)}\n${server.stderr()}`);
-  }
-}
-
-function directCaller(sim: Simulator, agent: Agent): (i: number) => Promise<void> {
-  const url = `${sim.url}/apidata.php?${new URLSearchParams({ api_key: API_KEY, action: 'updatecustomer' })}`;
-  return async (i) => {
-    const response = await request(url, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        data: { apikey: API_KEY, action: 'updatecustomer', pkcustomerid: CUSTOMER_ID, phone1: phoneFor(i) },
-      }),
-      headersTimeout: CALL_TIMEOUT_MS,
-      bodyTimeout: CALL_TIMEOUT_MS,
-    });
-    const body = (await response.body.json()) as { Message?: unknown };
-    if (response.statusCode !== 200 || typeof body.Message !== 'string') {
-      throw new Error(`direct update failed: HTTP ${response.statusCode} ${JSON.stringify(body)}`);
-    }
-  };
-}
-
-interface PairResult {
-  direct: number[];
-  server: number[];
-  diff: number[];
-}
-
-/** Interleaved one by one; which side goes first alternates, so neither always finds a warmer path. */
-async function measurePairs(
-  direct: (i: number) => Promise<void>,
-  server: Server,
-  warmup: number,
-  pairs: number,
-  firstIndex: number,
-): Promise<PairResult> {
-  const result: PairResult = { direct: [], server: [], diff: [] };
-  for (let n = 0; n < warmup + pairs; n++) {
-    const i = firstIndex + n;
-    let d = 0;
-    let s = 0;
-    const timeDirect = async () => {
-      const t = performance.now();
-      await direct(i);
-      d = performance.now() - t;
-    };
-    const timeServer = async () => {
-      const t = performance.now();
-      await callServer(server, i);
-      s = performance.now() - t;
-    };
-    if (n % 2 === 0) {
-      await timeDirect();
-      await timeServer();
-    } else {
-      await timeServer();
-      await timeDirect();
-    }
-    if (n < warmup) continue;
-    result.direct.push(d);
-    result.server.push(s);
-    result.diff.push(s - d);
-  }
-  return result;
-}
-
-/** `total` calls with `concurrency` in flight; returns the wall time in ms. */
-async function runConcurrent(
-  total: number,
-  concurrency: number,
-  firstIndex: number,
-  call: (i: number) => Promise<void>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const n = next++;
-        if (n >= total) return;
-        await call(firstIndex + n);
-      }
-    }),
-  );
-  return performance.now() - started;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) / 1024;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report.
-
-interface Row {
-  figure: string;
-  measured: string;
-  target: string;
-  result: 'PASS' | 'MISS' | 'info';
-}
-
-const ms = (value: number) => `${value.toFixed(value < 10 ? 3 : 1)} ms`;
-const verdict = (ok: boolean): Row['result'] => (ok ? 'PASS' : 'MISS');
+// The machine and the build.
 
 function fsType(path: string): string {
   const names: Record<number, string> = {
@@ -389,284 +381,391 @@ function fsType(path: string): string {
   }
 }
 
-function consoleTable(rows: readonly Row[]): string {
-  const header: Row = { figure: 'Figure', measured: 'Measured', target: 'Target', result: 'info' };
-  const all = [header, ...rows];
-  const w = [
-    Math.max(...all.map((r) => r.figure.length)),
-    Math.max(...all.map((r) => r.measured.length)),
-    Math.max(...all.map((r) => r.target.length)),
-  ] as const;
-  const line = (r: Row, result: string) =>
-    `${r.figure.padEnd(w[0])}  ${r.measured.padEnd(w[1])}  ${r.target.padEnd(w[2])}  ${result}`;
-  return [
-    line(header, 'Result'),
-    '-'.repeat(w[0] + w[1] + w[2] + 14),
-    ...rows.map((r) => line(r, r.result === 'info' ? '' : r.result)),
-  ].join('\n');
-}
-
-/** A markdown table with padded columns, as Biome formats it, so `npm run lint` accepts RESULTS.md. */
-function markdownTable(rows: readonly Row[]): string {
-  const escapePipes = (text: string) => text.replace(/\|/g, '\\|');
-  const cells = [
-    ['Figure', 'Measured', 'Target', 'Result'],
-    ...rows.map((r) => [
-      escapePipes(r.figure),
-      escapePipes(r.measured),
-      escapePipes(r.target),
-      r.result === 'info' ? '' : `**${r.result}**`,
-    ]),
-  ];
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
-  const [header, ...body] = cells;
-  return [line(header!), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// The run.
-
-/** CPU time (user + system) a process has used so far, in ms (Linux clock ticks are 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** What a cold start has to load: dist/index.js and the chunks it imports statically. */
-function eagerBundleKb(): string {
-  const entry = readFileSync(SERVER_ENTRY, 'utf8');
-  const chunks = [...entry.matchAll(/^import[^;]*?from\s*"(\.\/chunks\/[^"]+)"/gm)].map((m) => m[1]!);
-  const bytes = [SERVER_ENTRY, ...chunks.map((c) => join(ROOT, 'dist', c))].reduce(
-    (sum, file) => sum + statSync(file).size,
-    0,
-  );
-  return `${(bytes / 1024).toFixed(0)} KB in ${1 + chunks.length} file(s)`;
+/** What a cold start has to load: the entry file and the chunks it imports statically. */
+function eagerBundleKb(entry: string): string {
+  const text = readFileSync(entry, 'utf8');
+  const chunks = [...text.matchAll(/from\s*"(\.\/chunks\/[^"]+)"/g)].map((m) => m[1]!);
+  const files = [entry, ...new Set(chunks)].map((c) => (c === entry ? c : join(dirname(entry), c)));
+  const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  return `${(bytes / 1024).toFixed(0)} KB in ${files.length} file(s)`;
 }
 
 function gitRevision(): string {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'build.mjs'], {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       cwd: ROOT,
       encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    return dirty ? `${rev} (src/build.mjs modified)` : rev;
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'build.mjs', 'bench'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return dirty ? `${rev} (with uncommitted changes)` : rev;
   } catch {
     return 'unknown';
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The run.
 
 async function main(): Promise<void> {
   const benchStarted = performance.now();
   const loadBefore = loadavg();
   const rows: Row[] = [];
   const notes: string[] = [];
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
-  const sim = await startSimulator({ apiKey: API_KEY });
-  const sims: Simulator[] = [sim];
-  const servers: Server[] = [];
   const log = (message: string) =>
     process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(1)} s] ${message}\n`);
-  const p50p99 = (v: number[]) => `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))}`;
+  const p50p99 = (v: readonly number[]) => `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))}`;
+  const info = (figure: string, measured: string): Row => ({ figure, measured, target: '', result: 'info' });
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const sims: Simulator[] = [];
+  const procs: McpProcess[] = [];
+  const start = async (label: string, entry: string, env: Record<string, string>) => {
+    const proc = await startMcp(label, entry, env);
+    procs.push(proc);
+    return proc;
+  };
+  const stop = async (proc: McpProcess) => {
+    procs.splice(procs.indexOf(proc), 1);
+    await proc.close();
+  };
+  if (QUICK)
+    notes.push('QUICK MODE: every count is small; the figures check the harness and are not comparable.');
+
+  log('bundling the floors');
+  const floors = await buildFloors(join(OUT, 'floors'));
+  const sim = await startSimulator({ apiKey: API_KEY });
+  sims.push(sim);
+  const senders = countSenders(sim);
+  const direct = createUpstream({ baseUrl: sim.url, apiKey: API_KEY, userAgent: 'solarproof-bench/direct' });
 
   try {
-    // 1. Cold start.
-    log(`cold start: ${COLD_RUNS} runs each of bare node, solarproof-mcp, server-memory, interleaved`);
-    const cold = await measureColdStart(sim);
-    const bare = median(cold.bare);
-    const ours = median(cold.ours);
-    const reference = median(cold.reference);
-    const range = (v: number[]) => `${ms(Math.min(...v))}–${ms(Math.max(...v))}`;
-    rows.push(
-      { figure: "Cold start: bare `node -e ''`, median", measured: ms(bare), target: '', result: 'info' },
-      { figure: 'Cold start: solarproof-mcp, median', measured: ms(ours), target: '', result: 'info' },
-      {
-        figure: 'Cold start: solarproof-mcp ÷ bare node',
-        measured: `${(ours / bare).toFixed(2)}×`,
-        target: `≤ ${TARGET.coldRatio}×`,
-        result: verdict(ours / bare <= TARGET.coldRatio),
-      },
-      {
-        figure: 'Cold start: reference server-memory, median',
-        measured: `${ms(reference)} (ours ${(ours / reference).toFixed(2)}×)`,
-        target: 'ours faster',
-        result: verdict(ours < reference),
-      },
-    );
+    // 1. The plan: the requests the server makes per tool, replayed by every other side.
+    const server = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(sim));
+    const plan: Plan = {};
+    for (const tool of TOOLS) plan[tool] = await readPlan(sim, server, tool);
     notes.push(
-      `Cold-start ranges over ${COLD_RUNS} runs: bare ${range(cold.bare)}, solarproof-mcp ${range(cold.ours)}, server-memory ${range(cold.reference)}. Loaded at start-up: ${eagerBundleKb()}.`,
+      `Upstream requests per call, made by every side (read off the server's own calls): ${TOOLS.map((t) => `${t}: ${plan[t]!.map(describeStep).join(', then ')}`).join('; ')}.`,
     );
+    const bridge = await start('bare bridge', floors.bareBridge, floorEnv(sim, plan));
 
-    // 2. Per-call overhead, audit log off.
-    log(`per-call overhead: ${OVERHEAD_WARMUP} warm-up + ${OVERHEAD_PAIRS} interleaved pairs, audit off`);
-    const direct = directCaller(sim, agent);
-    const server = await startServer(serverEnv(sim));
-    servers.push(server);
-    let index = 0;
-    for (let n = 0; n < OVERHEAD_WARMUP; n++) {
-      await direct(index);
-      await callServer(server, index++);
-    }
-    const cpuBefore = cpuMs(server.pid);
-    const pairs = await measurePairs(direct, server, 0, OVERHEAD_PAIRS, index);
-    const serverCpuPerCall = (cpuMs(server.pid) - cpuBefore) / OVERHEAD_PAIRS;
-    index += OVERHEAD_PAIRS;
-    const overheadP50 = percentile(pairs.diff, 50);
-    const overheadP99 = percentile(pairs.diff, 99);
-    rows.push(
-      { figure: 'Per call, direct: p50 / p99', measured: p50p99(pairs.direct), target: '', result: 'info' },
-      {
-        figure: 'Per call, through server (audit off): p50 / p99',
-        measured: p50p99(pairs.server),
-        target: '',
-        result: 'info',
-      },
-      {
-        figure: 'Overhead per call (audit off), p50',
-        measured: ms(overheadP50),
-        target: `≤ ${TARGET.overheadP50} ms`,
-        result: verdict(overheadP50 <= TARGET.overheadP50),
-      },
-      {
-        figure: 'Overhead per call (audit off), p99',
-        measured: ms(overheadP99),
-        target: `≤ ${TARGET.overheadP99} ms`,
-        result: verdict(overheadP99 <= TARGET.overheadP99),
-      },
-      {
-        figure: 'Server CPU (user+sys) per sequential call',
-        measured: ms(serverCpuPerCall),
-        target: '',
-        result: 'info',
-      },
-    );
-
-    // 3. Throughput at concurrency 16, same server and stand-in, rounds in the order A B B A.
+    // 2. Cold start. Server processes already running are idle meanwhile.
     log(
-      `throughput: concurrency ${THROUGHPUT_CONCURRENCY}, ${THROUGHPUT_WARMUP} warm-up + 2 × ${THROUGHPUT_CALLS} calls per side`,
+      `cold start: ${S.coldRuns} runs each of bare node, minimal SDK server, solarproof-mcp, server-memory`,
     );
-    const viaServer = (i: number) => callServer(server, i);
-    await runConcurrent(THROUGHPUT_WARMUP, THROUGHPUT_CONCURRENCY, index, direct);
-    await runConcurrent(THROUGHPUT_WARMUP, THROUGHPUT_CONCURRENCY, index, viaServer);
-    index += THROUGHPUT_WARMUP;
-    let directMs = 0;
-    let serverMs = 0;
-    let serverConnections = 0;
-    for (const side of ['direct', 'server', 'server', 'direct'] as const) {
-      if (side === 'direct') {
-        directMs += await runConcurrent(THROUGHPUT_CALLS, THROUGHPUT_CONCURRENCY, index, direct);
-      } else {
-        const before = sim.connectionCount();
-        serverMs += await runConcurrent(THROUGHPUT_CALLS, THROUGHPUT_CONCURRENCY, index, viaServer);
-        serverConnections += sim.connectionCount() - before;
+    const entries = { minimal: floors.minimalSdkServer, ours: SERVER_ENTRY, reference: REFERENCE_ENTRY };
+    const coldEnv: Record<ColdKind, Record<string, string>> = {
+      bare: { PATH: process.env.PATH ?? '' },
+      minimal: floorEnv(sim, plan),
+      ours: serverEnv(sim),
+      reference: { PATH: process.env.PATH ?? '', MEMORY_FILE_PATH: join(TMP, 'memory.jsonl') },
+    };
+    const kinds: ColdKind[] = ['bare', 'minimal', 'ours', 'reference'];
+    const cold: Record<ColdKind, ColdRun[]> = { bare: [], minimal: [], ours: [], reference: [] };
+    // One unrecorded warm-up of each (page cache), then rotating order.
+    for (const kind of kinds) await coldStart(kind, entries, coldEnv[kind]);
+    for (let run = 0; run < S.coldRuns; run++) {
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(run + k) % kinds.length]!;
+        cold[kind].push(await coldStart(kind, entries, coldEnv[kind]));
       }
-      index += THROUGHPUT_CALLS;
     }
-    const directRate = (2 * THROUGHPUT_CALLS) / (directMs / 1000);
-    const serverRate = (2 * THROUGHPUT_CALLS) / (serverMs / 1000);
+    const coldMedian = (kind: ColdKind, what: keyof ColdRun) => median(cold[kind].map((r) => r[what]));
+    const range = (kind: ColdKind, what: keyof ColdRun) => {
+      const v = cold[kind].map((r) => r[what]);
+      return `${ms(Math.min(...v))}–${ms(Math.max(...v))}`;
+    };
+    const bare = coldMedian('bare', 'initialize');
+    for (const what of ['initialize', 'toolsList'] as const) {
+      const label = what === 'initialize' ? '`initialize`' : 'first `tools/list`';
+      const ours = coldMedian('ours', what);
+      const minimal = coldMedian('minimal', what);
+      rows.push(
+        info(`Cold start → ${label}: minimal SDK server, median`, ms(minimal)),
+        info(`Cold start → ${label}: solarproof-mcp, median`, ms(ours)),
+        {
+          figure: `Cold start → ${label}: solarproof-mcp ÷ minimal SDK server`,
+          measured: ratio(ours, minimal),
+          target: `≤ ${TARGET.coldVsMinimal}×`,
+          result: verdict(ours / minimal <= TARGET.coldVsMinimal),
+        },
+      );
+    }
+    const oursInit = coldMedian('ours', 'initialize');
+    const reference = coldMedian('reference', 'initialize');
     rows.push(
+      info("Cold start: bare `node -e ''` (spawn to exit), median", ms(bare)),
       {
-        figure: `Throughput, concurrency ${THROUGHPUT_CONCURRENCY}: direct`,
-        measured: `${directRate.toFixed(0)} calls/s`,
-        target: '',
-        result: 'info',
+        figure: 'Cold start → `initialize`: solarproof-mcp ÷ bare node',
+        measured: ratio(oursInit, bare),
+        target: `≤ ${EARLIER.coldVsBare}× (earlier)`,
+        result: verdict(oursInit / bare <= EARLIER.coldVsBare),
       },
       {
-        figure: `Throughput, concurrency ${THROUGHPUT_CONCURRENCY}: through server`,
-        measured: `${serverRate.toFixed(0)} calls/s`,
-        target: '',
-        result: 'info',
-      },
-      {
-        figure: 'Throughput ratio, server ÷ direct',
-        measured: (serverRate / directRate).toFixed(2),
-        target: `≥ ${TARGET.throughputRatio}`,
-        result: verdict(serverRate / directRate >= TARGET.throughputRatio),
+        figure: 'Cold start → `initialize`: reference server-memory, median',
+        measured: `${ms(reference)} (ours ${ratio(oursInit, reference)})`,
+        target: 'ours faster (earlier)',
+        result: verdict(oursInit < reference),
       },
     );
     notes.push(
-      `Throughput: ${2 * THROUGHPUT_CALLS} calls per side; the server opened ${serverConnections} new connection(s) to the stand-in during its rounds, on top of those kept alive from its warm-up.`,
+      `Cold start over ${S.coldRuns} runs each: bare ${range('bare', 'initialize')}; minimal SDK server ${range('minimal', 'initialize')} to initialize, ${range('minimal', 'toolsList')} to tools/list; solarproof-mcp ${range('ours', 'initialize')} and ${range('ours', 'toolsList')}; server-memory ${range('reference', 'initialize')}. Loaded at start-up: solarproof-mcp ${eagerBundleKb(SERVER_ENTRY)}, minimal SDK server ${eagerBundleKb(floors.minimalSdkServer)}.`,
     );
-    await server.close();
-    servers.splice(servers.indexOf(server), 1);
 
-    // Audit log on: the same pairs, with every record fdatasync'ed (two per update). Report only.
+    // 3. Per call, sequential, then pinned at concurrency 16: direct, bridge and server.
+    const sides: Side[] = [
+      { label: 'direct', call: (tool) => direct.run(plan[tool]!, argsFor(tool)) },
+      { label: 'bridge', call: (tool) => callTool(bridge, tool, argsFor(tool)), pid: bridge.pid },
+      { label: 'server', call: (tool) => callTool(server, tool, argsFor(tool)), pid: server.pid },
+    ];
+    const upstreamCheck = (phase: string, calls: number, before: Map<string, number>, tool: ToolName) => {
+      const expected = plan[tool]!.length;
+      const per = (sender: string) => ((senders.get(sender) ?? 0) - (before.get(sender) ?? 0)) / calls;
+      const seen = { direct: per('direct'), bridge: per('bridge'), server: per('server') };
+      if (Object.values(seen).some((v) => Math.abs(v - expected) > 0.01)) {
+        notes.push(
+          `WARNING, ${phase}: upstream requests per call differ from the plan (${expected}): direct ${seen.direct.toFixed(2)}, bridge ${seen.bridge.toFixed(2)}, server ${seen.server.toFixed(2)}.`,
+        );
+      }
+      sim.requests.length = 0;
+    };
+    const cpuRow = (figure: string, f: Record<Side['label'], SideFigures>): Row => ({
+      figure,
+      measured: `${ms(f.server.cpuPerCall)} vs bridge ${ms(f.bridge.cpuPerCall)} = ${ratio(f.server.cpuPerCall, f.bridge.cpuPerCall)}`,
+      target: `≤ ${TARGET.cpuVsBridge}× bridge`,
+      result: verdict(f.server.cpuPerCall / f.bridge.cpuPerCall <= TARGET.cpuVsBridge),
+    });
+    const overheads = (f: Record<Side['label'], SideFigures>, label: 'bridge' | 'server', p: number) =>
+      percentile(f[label].latencies, p) - percentile(f.direct.latencies, p);
+
+    for (const tool of TOOLS) {
+      log(
+        `${tool}, sequential: ${S.sequentialWarmup} warm-up + ${S.sequentialCalls} calls per side, interleaved`,
+      );
+      const before = new Map(senders);
+      const f = await sequential(tool, sides);
+      upstreamCheck(`${tool} sequential`, S.sequentialWarmup + S.sequentialCalls, before, tool);
+      const bridgeP50 = overheads(f, 'bridge', 50);
+      const serverP50 = overheads(f, 'server', 50);
+      rows.push(
+        info(`${tool}, sequential, per call p50 / p99: direct`, p50p99(f.direct.latencies)),
+        info(`${tool}, sequential, per call p50 / p99: bare bridge`, p50p99(f.bridge.latencies)),
+        info(`${tool}, sequential, per call p50 / p99: solarproof-mcp`, p50p99(f.server.latencies)),
+        info(
+          `${tool}, sequential, overhead (− direct) p50 / p99: bare bridge`,
+          `${ms(bridgeP50)} / ${ms(overheads(f, 'bridge', 99))}`,
+        ),
+        {
+          figure: `${tool}, sequential, overhead (− direct) p50: solarproof-mcp`,
+          measured: `${ms(serverP50)} (p99 ${ms(overheads(f, 'server', 99))}); bridge + ${ms(serverP50 - bridgeP50)}`,
+          target: `≤ bridge + ${TARGET.overheadOverBridgeMs} ms`,
+          result: verdict(serverP50 - bridgeP50 <= TARGET.overheadOverBridgeMs),
+        },
+        cpuRow(`${tool}, sequential, server CPU per call`, f),
+      );
+      if (tool === 'update_customer') {
+        const p99 = overheads(f, 'server', 99);
+        rows.push(
+          {
+            figure: 'update_customer, sequential, overhead p50 vs direct',
+            measured: ms(serverP50),
+            target: `≤ ${EARLIER.overheadP50} ms (earlier)`,
+            result: verdict(serverP50 <= EARLIER.overheadP50),
+          },
+          {
+            figure: 'update_customer, sequential, overhead p99 vs direct',
+            measured: ms(p99),
+            target: `≤ ${EARLIER.overheadP99} ms (earlier)`,
+            result: verdict(p99 <= EARLIER.overheadP99),
+          },
+        );
+      }
+    }
+    notes.push(
+      `Server CPU is user + system time of every thread of the process, from /proc/<pid>/stat before and after (ticks of ${CPU_TICK_MS} ms), over ${S.sequentialCalls} sequential calls or ${S.throughputRounds * S.throughputCalls} concurrent ones per side.`,
+    );
+
+    const canPin = availableParallelism() >= 2 && affinityMask(process.pid) !== undefined;
+    const benchMask = canPin ? affinityMask(process.pid) : undefined;
+    if (canPin) {
+      pin(process.pid, { list: '0' });
+      pin(bridge.pid, { list: '1' });
+      pin(server.pid, { list: '1' });
+    }
+    notes.push(
+      canPin
+        ? `Concurrency ${S.concurrency}: the bridge and the server pinned to core 1 (taskset -a -p, every thread), this process (client, direct side and stand-in) to core 0; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} calls per side, the order rotating.`
+        : `Concurrency ${S.concurrency}: NOT pinned (taskset missing or fewer than 2 cores); the figures are not the pinned ones the targets mean.`,
+    );
+    try {
+      for (const tool of TOOLS) {
+        log(
+          `${tool}, concurrency ${S.concurrency}${canPin ? ', pinned' : ''}: ${S.throughputWarmup} warm-up + ${S.throughputRounds} × ${S.throughputCalls} per side`,
+        );
+        const before = new Map(senders);
+        const f = await concurrent(tool, sides);
+        upstreamCheck(
+          `${tool} concurrency ${S.concurrency}`,
+          S.throughputWarmup + S.throughputRounds * S.throughputCalls,
+          before,
+          tool,
+        );
+        const c = `${tool}, concurrency ${S.concurrency}${canPin ? ' pinned' : ''}`;
+        rows.push(
+          info(
+            `${c}: calls/s direct / bridge / server`,
+            `${f.direct.rate.toFixed(0)} / ${f.bridge.rate.toFixed(0)} / ${f.server.rate.toFixed(0)}`,
+          ),
+          {
+            figure: `${c}: throughput server ÷ bridge`,
+            measured: (f.server.rate / f.bridge.rate).toFixed(2),
+            target: `≥ ${TARGET.throughputVsBridge}`,
+            result: verdict(f.server.rate / f.bridge.rate >= TARGET.throughputVsBridge),
+          },
+          info(
+            `${c}: per call p50 / p99 direct · bridge · server`,
+            `${p50p99(f.direct.latencies)} · ${p50p99(f.bridge.latencies)} · ${p50p99(f.server.latencies)}`,
+          ),
+          info(
+            `${c}: overhead (− direct) p50 bridge / server`,
+            `${ms(overheads(f, 'bridge', 50))} / ${ms(overheads(f, 'server', 50))}`,
+          ),
+          cpuRow(`${c}: server CPU per call`, f),
+        );
+        if (tool === 'update_customer') {
+          rows.push({
+            figure: `${c}: throughput server ÷ direct`,
+            measured: (f.server.rate / f.direct.rate).toFixed(2),
+            target: `≥ ${EARLIER.throughputVsDirect} (earlier)`,
+            result: verdict(f.server.rate / f.direct.rate >= EARLIER.throughputVsDirect),
+          });
+        }
+      }
+    } finally {
+      if (benchMask) pin(process.pid, { mask: benchMask });
+    }
+    await stop(bridge);
+    await stop(server);
+
+    // 4. Audit log on: ours only, sequential, every record fdatasync'ed. Report only.
     const auditPath = join(TMP, 'audit', 'audit.jsonl');
     log(
-      `per-call overhead with the audit log ON (${fsType(TMP)}): ${AUDIT_WARMUP} warm-up + ${AUDIT_PAIRS} pairs`,
+      `update_customer with the audit log ON (${fsType(TMP)}): ${S.auditWarmup} warm-up + ${S.auditPairs} pairs`,
     );
-    const audited = await startServer(serverEnv(sim, auditPath));
-    servers.push(audited);
-    const auditPairs = await measurePairs(direct, audited, AUDIT_WARMUP, AUDIT_PAIRS, index);
-    index += AUDIT_WARMUP + AUDIT_PAIRS;
+    const audited = await start('solarproof-mcp (audit on)', SERVER_ENTRY, serverEnv(sim, auditPath));
+    const auditSides = [
+      sides[0]!,
+      { label: 'server' as const, call: (tool: ToolName) => callTool(audited, tool, argsFor(tool)) },
+    ];
+    const auditFigures = await sequential('update_customer', auditSides, S.auditWarmup, S.auditPairs);
     const auditLines = readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).length;
-    rows.push({
-      figure: 'Overhead per call, audit log ON: p50 / p99',
-      measured: p50p99(auditPairs.diff),
-      target: 'report only',
-      result: 'info',
-    });
-    notes.push(
-      `Audit log ON: a temp file on ${fsType(TMP)}, two fdatasync'ed records per update (${auditLines} written); ${AUDIT_PAIRS} pairs after ${AUDIT_WARMUP} warm-up. The overhead targets apply to audit off.`,
+    rows.push(
+      info(
+        'update_customer, audit log ON, overhead (− direct) p50 / p99',
+        `${ms(overheads(auditFigures, 'server', 50))} / ${ms(overheads(auditFigures, 'server', 99))}`,
+      ),
     );
-    await audited.close();
-    servers.splice(servers.indexOf(audited), 1);
+    notes.push(
+      `Audit log ON: a temp file on ${fsType(TMP)}, ${auditLines} fdatasync'ed records written; ${S.auditPairs} calls per side after ${S.auditWarmup} warm-up. Every other figure is with the audit log off.`,
+    );
+    await stop(audited);
+    sim.requests.length = 0;
 
-    // 4 and 5. A fresh stand-in and a fresh server: connections for the first 50 calls, then memory.
-    log(`connections (${CONNECTION_CALLS} sequential calls, fresh stand-in) and memory`);
+    // 5. A fresh stand-in: connections for the first calls of a fresh server, then memory beside the minimal SDK server.
+    log(`connections (${S.connectionCalls} sequential calls, fresh stand-in), then memory`);
     const fresh = await startSimulator({ apiKey: API_KEY });
     sims.push(fresh);
-    const memServer = await startServer(serverEnv(fresh));
-    servers.push(memServer);
-    for (let n = 0; n < CONNECTION_CALLS; n++) await callServer(memServer, index++);
+    const freshSenders = countSenders(fresh);
+    const memServer = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(fresh));
+    for (let n = 0; n < S.connectionCalls; n++)
+      await callTool(memServer, 'update_customer', argsFor('update_customer'));
     const connections = fresh.connectionCount();
     rows.push({
-      figure: `TCP connections for ${CONNECTION_CALLS} sequential calls`,
+      figure: `TCP connections for ${S.connectionCalls} sequential calls`,
       measured: String(connections),
-      target: String(TARGET.connections),
-      result: verdict(connections === TARGET.connections),
+      target: `${EARLIER.connections} (earlier)`,
+      result: verdict(connections === EARLIER.connections),
     });
-    for (let n = CONNECTION_CALLS; n < MEMORY_WARMUP; n++) await callServer(memServer, index++);
-    const rssWarm = rssMb(memServer.pid);
-    const memoryRound = async () => {
-      await runConcurrent(MEMORY_CALLS, MEMORY_CONCURRENCY, index, (i) => callServer(memServer, i));
-      index += MEMORY_CALLS;
-      return rssMb(memServer.pid);
-    };
-    const rssAfter = await memoryRound();
-    const rssLater = await memoryRound();
-    const growth = (rssAfter - rssWarm) / rssWarm;
-    const pct = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+    const memMinimal = await start('minimal SDK server', floors.minimalSdkServer, floorEnv(fresh, plan));
+    const memory = { server: [] as number[], minimal: [] as number[] };
+    const both = [
+      ['server', memServer],
+      ['minimal', memMinimal],
+    ] as const;
+    for (const [name, proc] of both) {
+      const warm = name === 'server' ? S.memoryWarmup - S.connectionCalls : S.memoryWarmup;
+      for (let n = 0; n < warm; n++) await callTool(proc, 'update_customer', argsFor('update_customer'));
+      memory[name].push(rssMb(proc.pid));
+    }
+    for (const calls of [S.memoryFirst, S.memoryTotal - S.memoryFirst]) {
+      for (const [name, proc] of both) {
+        await runConcurrent(calls, S.memoryConcurrency, () =>
+          callTool(proc, 'update_customer', argsFor('update_customer')),
+        );
+        memory[name].push(rssMb(proc.pid));
+        fresh.requests.length = 0;
+      }
+    }
+    const perCall = (sender: string) => (freshSenders.get(sender) ?? 0) / (S.memoryWarmup + S.memoryTotal);
+    const expected = plan.update_customer!.length;
+    if ([perCall('server'), perCall('minimal-sdk-server')].some((v) => Math.abs(v - expected) > 0.01)) {
+      notes.push(
+        `WARNING, memory: upstream requests per call differ from the plan (${expected}): server ${perCall('server').toFixed(2)}, minimal SDK server ${perCall('minimal-sdk-server').toFixed(2)}.`,
+      );
+    }
+    const [warmRss, firstRss, totalRss] = memory.server as [number, number, number];
+    const [minWarm, minFirst, minTotal] = memory.minimal as [number, number, number];
+    const growth = (totalRss - firstRss) / firstRss;
+    const first = S.memoryFirst.toLocaleString('en');
+    const total = S.memoryTotal.toLocaleString('en');
     rows.push(
+      info(
+        `RSS after warm-up / ${first} / ${total} calls: minimal SDK server`,
+        `${mb(minWarm)} / ${mb(minFirst)} / ${mb(minTotal)}`,
+      ),
+      info(
+        `RSS after warm-up / ${first} / ${total} calls: solarproof-mcp`,
+        `${mb(warmRss)} / ${mb(firstRss)} / ${mb(totalRss)}`,
+      ),
       {
-        figure: `Server RSS after ${MEMORY_WARMUP}-call warm-up`,
-        measured: `${rssWarm.toFixed(1)} MB`,
-        target: `< ${TARGET.rssMb} MB`,
-        result: verdict(rssWarm < TARGET.rssMb),
+        figure: `RSS after ${first} calls: solarproof-mcp − minimal SDK server`,
+        measured: `+${mb(firstRss - minFirst)}`,
+        target: `≤ +${TARGET.rssOverMinimalMb} MB`,
+        result: verdict(firstRss - minFirst <= TARGET.rssOverMinimalMb),
       },
       {
-        figure: `Server RSS after ${MEMORY_CALLS} more calls`,
-        measured: `${rssAfter.toFixed(1)} MB`,
-        target: `< ${TARGET.rssMb} MB`,
-        result: verdict(rssAfter < TARGET.rssMb),
+        figure: `RSS growth from ${first} to ${total} calls: solarproof-mcp`,
+        measured: `${pct(growth)} (minimal SDK server ${pct((minTotal - minFirst) / minFirst)})`,
+        target: `≤ +${TARGET.rssGrowth * 100}%`,
+        result: verdict(growth <= TARGET.rssGrowth),
       },
       {
-        figure: 'Server RSS growth',
-        measured: pct(growth),
-        target: `< ${TARGET.rssGrowth * 100}%`,
-        result: verdict(growth < TARGET.rssGrowth),
+        figure: `RSS after ${S.memoryWarmup}-call warm-up: solarproof-mcp`,
+        measured: mb(warmRss),
+        target: `< ${EARLIER.rssMb} MB (earlier)`,
+        result: verdict(warmRss < EARLIER.rssMb),
       },
       {
-        figure: `Server RSS after ${MEMORY_CALLS} further calls (leak check)`,
-        measured: `${rssLater.toFixed(1)} MB (${pct((rssLater - rssAfter) / rssAfter)})`,
-        target: '',
-        result: 'info',
+        figure: `RSS after ${first} calls: solarproof-mcp`,
+        measured: `${mb(firstRss)} (${pct((firstRss - warmRss) / warmRss)} over warm-up)`,
+        target: `< ${EARLIER.rssMb} MB, < +${EARLIER.rssGrowth * 100}% (earlier)`,
+        result: verdict(firstRss < EARLIER.rssMb && (firstRss - warmRss) / warmRss < EARLIER.rssGrowth),
       },
     );
+    notes.push(
+      `Memory: VmRSS from /proc/<pid>/status of a fresh server and a fresh minimal SDK server on a fresh stand-in, after ${S.memoryWarmup} sequential update_customer calls (the ${S.connectionCalls} above included for the server), then after ${first} and ${total} calls at concurrency ${S.memoryConcurrency}, counted from the end of the warm-up, the two taking turns. No forced GC.`,
+    );
+    await stop(memMinimal);
+    await stop(memServer);
+
+    // 6. find_customers, when the server has it.
+    await findCustomers(server.tools, rows, notes, log, start, stop, sims);
   } finally {
-    await Promise.allSettled(servers.map((s) => s.close()));
-    await agent.close();
+    await Promise.allSettled(procs.map((p) => p.close()));
+    await direct.close();
     await Promise.allSettled(sims.map((s) => s.close()));
   }
 
@@ -683,19 +782,19 @@ async function main(): Promise<void> {
   console.log('');
   for (const note of notes) console.log(`- ${note}`);
   console.log(
-    `- Machine: ${machine}; Node ${process.version}; ${date}; commit ${revision}; load average ${load(loadBefore)} before, ${load(loadAfter)} after; ${elapsedS.toFixed(0)} s.`,
+    `- Machine: ${machine}; Node ${process.version}; ${date}; commit ${revision}; load average ${load(loadBefore)} before, ${load(loadAfter)} after; ${elapsedS.toFixed(0)} s${QUICK ? ' (quick)' : ''}.`,
   );
 
   const markdown = `# solarproof-mcp benchmark results
 
-Written by \`npm run bench\` (bench/run.ts): one run, everything side by side on loopback.
+Written by \`npm run bench${RECORD ? ' -- --record' : ''}\` (bench/run.ts): one run, everything side by side on loopback.
 
 - **Machine:** ${machine}
 - **Node:** ${process.version} (${process.platform}-${process.arch})
 - **Date:** ${date}
 - **Commit:** ${revision}
 - **Load average (1/5/15 min):** ${load(loadBefore)} at start, ${load(loadAfter)} at end (other work on the machine skews every figure)
-- **Duration:** ${elapsedS.toFixed(0)} s
+- **Duration:** ${elapsedS.toFixed(0)} s${QUICK ? ' (quick mode)' : ''}
 
 ## Results
 
@@ -705,48 +804,123 @@ ${notes.map((note) => `- ${note}`).join('\n')}
 
 ## How it was measured
 
-- **Upstream:** the stand-in Solar Proof (\`startSimulator\` from src/sandbox/simulator.ts, with an API key) on 127.0.0.1, running inside the benchmark process.
-- **Server:** the bundle, \`node dist/index.js\`, with only PATH, SOLARPROOF_API_KEY, SOLARPROOF_BASE_URL (the stand-in), SOLARPROOF_AUDIT_LOG=off (except on the audit-on line) and SOLARPROOF_LOG_LEVEL=error.
-- **Cold start:** from \`spawn()\` to the first line on stdout, the \`initialize\` response (the request is written to stdin right after spawn); bare node is \`node -e ''\` from spawn to exit. One unrecorded warm-up of each, then ${COLD_RUNS} runs of each, interleaved in rotating order; each process is killed and gone before the next starts. The reference is \`@modelcontextprotocol/server-memory\` (MEMORY_FILE_PATH in a temp folder), measured the same way. Medians.
-- **Per-call overhead:** \`update_customer {pkcustomerid: ${CUSTOMER_ID}, phone1}\` through the server (SDK \`Client\` over \`StdioClientTransport\`; tools are listed first, as a host does, so the Client also checks each result against the output schema) against the same update POSTed straight to \`/apidata.php?api_key=…&action=updatecustomer\` with undici \`request\` on a keep-alive Agent. ${OVERHEAD_WARMUP} warm-up pairs, then ${OVERHEAD_PAIRS} pairs one call at a time, alternating which side goes first; the overhead is the per-pair difference (server − direct). Audit log off. Server CPU is from /proc/<pid>/stat over the same ${OVERHEAD_PAIRS} calls.
-- **Throughput:** ${THROUGHPUT_CONCURRENCY} calls in flight; ${THROUGHPUT_WARMUP} warm-up calls per side, then rounds of ${THROUGHPUT_CALLS} in the order direct, server, server, direct; calls per second of wall time. Same server process as the overhead figures.
-- **Connections:** a fresh stand-in and a fresh server process; \`connectionCount()\` after ${CONNECTION_CALLS} sequential calls.
-- **Memory:** VmRSS from /proc/<pid>/status of that same process after ${MEMORY_WARMUP} calls (the ${CONNECTION_CALLS} above included), after ${MEMORY_CALLS} more at concurrency ${MEMORY_CONCURRENCY}, and after ${MEMORY_CALLS} further ones (to tell a leak from heap sizing). No forced GC.
+- **Upstream:** the stand-in Solar Proof (\`startSimulator\` from src/sandbox/simulator.ts, with an API key) on 127.0.0.1, inside the benchmark process. Every side makes the same requests per call: the server's own, read off the stand-in after a few warm-up calls, replayed with undici (a keep-alive Agent) by the bare bridge, the minimal SDK server and the direct side (bench/floors/upstream.ts). The stand-in counts each side's requests by User-Agent, and a warning is printed if a side ever made a different number.
+- **Servers:** solarproof-mcp is the bundle, \`node dist/index.js\`, with only PATH, SOLARPROOF_API_KEY, SOLARPROOF_BASE_URL (the stand-in), SOLARPROOF_AUDIT_LOG=off (except on the audit-on line) and SOLARPROOF_LOG_LEVEL=error. The **minimal SDK server** (bench/floors/minimal-sdk-server.ts) is the SDK's low-level \`Server\` with one tool, update_customer, undici loaded on the first call; the **bare bridge** (bench/floors/bare-bridge.ts) reads JSON-RPC lines and writes answers with no SDK and no zod. Both are bundled at bench time with build.mjs's esbuild options (bench/floors/build.ts) into bench/out/floors.
+- **Client:** every MCP server is driven by the same code: the SDK \`Client\` over \`StdioClientTransport\`, tools listed once through a plain request (so the Client checks no result against an output schema, for any server); each result must be \`ok: true\`.
+- **Cold start:** raw pipes; from \`spawn()\` to the \`initialize\` answer on stdout (the request is written right after spawn), and to the first \`tools/list\` answer (asked, after \`notifications/initialized\`, as soon as initialize is answered). Bare node is \`node -e ''\` from spawn to exit; the reference is \`@modelcontextprotocol/server-memory\`. One unrecorded warm-up of each, then ${S.coldRuns} runs of each in rotating order, each process gone before the next starts. Medians.
+- **Per call, sequential:** \`update_customer {pkcustomerid: ${CUSTOMER_ID}, phone1}\` (a phone no earlier call sent, so no update is a no-op) and \`get_customer {email: ${CUSTOMER_EMAIL}}\`, one call at a time, direct, bridge and server in rotating order; ${S.sequentialWarmup} warm-up calls per side, then ${S.sequentialCalls}. Overhead is a side's latency percentile minus direct's.
+- **Concurrency ${S.concurrency}:** ${S.concurrency} calls in flight; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} per side in rotating order; calls per second of wall time, per-call latency and server CPU over the rounds. Same processes as the sequential figures.
+- **Connections:** a fresh stand-in and a fresh server process; \`connectionCount()\` after ${S.connectionCalls} sequential calls.
+- **find_customers:** a stand-in holding ${S.findCustomers.toLocaleString('en')} customers (bench/find-customers.ts), Get All Customers served 50 a page, each page after ${S.findPageDelayMs} ms; a fresh server; the first call's wall time is the first scan; then ${S.findWarmCalls} sequential searches on the warm cache (names, surnames, phones, companies, email parts).
 - **Statistics:** \`performance.now()\`; percentiles by linear interpolation between closest ranks (type 7, numpy's default).
 `;
-  writeFileSync(RESULTS_PATH, markdown);
-  console.log(`Written to ${RESULTS_PATH}`);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(RESULTS_OUT, markdown);
+  console.log(`Written to ${RESULTS_OUT}`);
+  if (RECORD) {
+    writeFileSync(RESULTS_RECORDED, markdown);
+    console.log(`Recorded in ${RESULTS_RECORDED}`);
+  }
 }
 
-function cleanupNow(): void {
-  for (const child of children) child.kill('SIGKILL');
-  for (const pid of serverPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+async function findCustomers(
+  tools: readonly string[],
+  rows: Row[],
+  notes: string[],
+  log: (message: string) => void,
+  start: (label: string, entry: string, env: Record<string, string>) => Promise<McpProcess>,
+  stop: (proc: McpProcess) => Promise<void>,
+  sims: Simulator[],
+): Promise<void> {
+  if (!tools.includes('find_customers')) {
+    rows.push({
+      figure: 'find_customers',
+      measured: 'skipped: not in tools/list',
+      target: `warm < ${TARGET.findWarmMs} ms; scan < ${TARGET.findScanMs} ms; cache < ${TARGET.findCacheMb} MB`,
+      result: 'info',
+    });
+    notes.push('find_customers: skipped, the server does not list it.');
+    return;
   }
-  rmSync(TMP, { recursive: true, force: true });
+  const customers = manyCustomers(S.findCustomers);
+  const queries = queriesFor(customers, S.findWarmCalls + 1);
+  log(
+    `find_customers: first scan of ${S.findCustomers} customers at ${S.findPageDelayMs} ms a page, then ${S.findWarmCalls} cached searches`,
+  );
+  const standIn = await startSimulator({ apiKey: API_KEY, customers });
+  sims.push(standIn);
+  const pages = pagesBehaviour(customers, S.findPageDelayMs);
+  standIn.setBehaviour(pages.behaviour);
+  const finder = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(standIn));
+  // Warm the process (undici loaded, handlers run) without filling the cache.
+  for (let n = 0; n < 20; n++) await callTool(finder, 'get_customer', { email: customers[n * 37]!.email });
+  const rssBefore = rssMb(finder.pid);
+  const scanStarted = performance.now();
+  const first = await callTool(finder, 'find_customers', { query: queries[0]!, limit: 10 });
+  const scanMs = performance.now() - scanStarted;
+  const pagesScanned = pages.pagesServed();
+  const scan = (first.structuredContent as { scan?: Record<string, unknown> } | undefined)?.scan;
+  const cpuBefore = cpuMs(finder.pid);
+  const latencies: number[] = [];
+  for (const query of queries.slice(1)) {
+    const t = performance.now();
+    await callTool(finder, 'find_customers', { query, limit: 10 });
+    latencies.push(performance.now() - t);
+  }
+  const cpuPerCall = (cpuMs(finder.pid) - cpuBefore) / latencies.length;
+  const pagesWhileWarm = pages.pagesServed() - pagesScanned;
+  const rssAfter = rssMb(finder.pid);
+  const warmP50 = median(latencies);
+  rows.push(
+    {
+      figure: `find_customers, warm cache of ${S.findCustomers.toLocaleString('en')}: per call p50`,
+      measured: `${ms(warmP50)} (p99 ${ms(percentile(latencies, 99))}; server CPU ${ms(cpuPerCall)})`,
+      target: `< ${TARGET.findWarmMs} ms`,
+      result: verdict(warmP50 < TARGET.findWarmMs),
+    },
+    {
+      figure: `find_customers, first scan at ${S.findPageDelayMs} ms a page`,
+      measured: `${ms(scanMs)} (${pagesScanned} pages)`,
+      target: `< ${TARGET.findScanMs} ms`,
+      result: verdict(scanMs < TARGET.findScanMs),
+    },
+    {
+      figure: 'find_customers, RSS growth from the scan and the cached searches',
+      measured: `+${mb(rssAfter - rssBefore)}`,
+      target: `< ${TARGET.findCacheMb} MB`,
+      result: verdict(rssAfter - rssBefore < TARGET.findCacheMb),
+    },
+  );
+  notes.push(
+    `find_customers: the first call's result reported scan ${JSON.stringify(scan ?? null)}; ${pagesWhileWarm} page(s) requested during the ${latencies.length} warm searches${pagesWhileWarm > 0 ? ' (WARNING: the cache was not used)' : ''}. Per-call figures are wall time through stdio, an upper bound on server time. The memory figure is VmRSS after minus before, an upper bound on the cache (it includes heap the scan's parsing left).`,
+  );
+  await stop(finder);
+}
+
+if (QUICK && RECORD) {
+  process.stderr.write('bench: --record needs a full run (without --quick or BENCH_QUICK)\n');
+  process.exit(2);
 }
 
 const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: gave up after ${DEADLINE_MS / 1000} s\n`);
-  cleanupNow();
+  process.stderr.write(`bench: gave up after ${S.deadlineMs / 1000} s\n`);
+  killEverything();
+  rmSync(TMP, { recursive: true, force: true });
   process.exit(1);
-}, DEADLINE_MS);
+}, S.deadlineMs);
 watchdog.unref();
 
 main()
   .then(() => {
-    cleanupNow();
+    killEverything();
+    rmSync(TMP, { recursive: true, force: true });
     process.exit(0);
   })
   .catch((error: unknown) => {
     process.stderr.write(
       `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    for (const client of clients) void client.close().catch(() => {});
-    cleanupNow();
+    killEverything();
+    rmSync(TMP, { recursive: true, force: true });
     process.exit(1);
   });

@@ -1,10 +1,10 @@
 /**
  * The fault soak, short: 1,000 update_customer calls at concurrency 16 through the built server,
  * with ~5% of the stand-in's answers faulty (resets mid-body, stalls past the deadline, 5xx,
- * garbage). The same code as `npm run soak` (bench/soak-lib.ts), which runs 10,000.
+ * garbage). The same code as `npm run soak` (test/fuzz/soak-lib.ts), which runs 10,000.
  */
 import { describe, expect, it } from 'vitest';
-import { formatReport, memoryFlat, runSoak } from '../../bench/soak-lib.js';
+import { formatReport, memoryFlat, runSoak } from './soak-lib.js';
 
 describe('fault soak', () => {
   it('1,000 calls at concurrency 16: one well-formed result each, ok only when applied, audit complete, memory flat', async () => {

@@ -1,5 +1,5 @@
 /**
- * Shared by the fuzz tests and the soak (bench/soak-lib.ts): what a well-formed tool result is,
+ * Shared by the fuzz tests and the soak (test/fuzz/soak-lib.ts): what a well-formed tool result is,
  * the key-leak sentinel over any text, and small helpers for generated data. Plain functions that
  * return problems (rather than vitest's expect) so the soak can run them outside vitest.
  */

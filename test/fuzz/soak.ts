@@ -1,7 +1,7 @@
 /**
  * The fault soak: `npm run soak` (builds first). SOAK_CALLS calls (default 10,000) at concurrency
  * 16 (SOAK_CONCURRENCY) against the stand-in with ~5% faulty answers; prints the figures and exits
- * non-zero on any violation or when the server's memory grew. The logic is in bench/soak-lib.ts,
+ * non-zero on any violation or when the server's memory grew. The logic is in test/fuzz/soak-lib.ts,
  * shared with test/fuzz/fault-soak.test.ts.
  */
 import { formatReport, memoryFlat, runSoak } from './soak-lib.js';

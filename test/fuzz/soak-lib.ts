@@ -1,6 +1,6 @@
 /**
- * The fault soak, shared by `npm run soak` (bench/soak.ts, 10,000 calls) and the short version in
- * the test suite (test/fuzz/fault-soak.test.ts): the built server process, driven by the SDK Client
+ * The fault soak, shared by `npm run soak` (test/fuzz/soak.ts, 10,000 calls) and the short version in
+ * the test suite (test/fuzz/fault-soak.test.ts, 1,000 calls): the built server process, driven by the SDK Client
  * at a fixed concurrency, against the stand-in Solar Proof with about 5% of its answers faulty.
  *
  * Checked: every call gets exactly one result (one JSON-RPC response per request id); every ok=true
@@ -18,10 +18,10 @@ import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { seedCustomers } from '../src/sandbox/customers.js';
-import type { RecordedRequest, Simulator } from '../src/sandbox/simulator.js';
-import { isRecord, keyLeakIn, resultProblems } from '../test/fuzz/support.js';
-import { SENTINEL_KEY, SERVER_ENTRY, startStandIn } from '../test/helpers/harness.js';
+import { seedCustomers } from '../../src/sandbox/customers.js';
+import type { RecordedRequest, Simulator } from '../../src/sandbox/simulator.js';
+import { SENTINEL_KEY, SERVER_ENTRY, startStandIn } from '../helpers/harness.js';
+import { isRecord, keyLeakIn, resultProblems } from './support.js';
 
 export interface SoakOptions {
   calls: number;

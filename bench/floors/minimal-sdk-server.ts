@@ -1,0 +1,57 @@
+/**
+ * The cold-start and memory floor: the smallest MCP server the SDK makes, with one tool,
+ * update_customer, that makes the same Solar Proof requests with undici (BENCH_PLAN) and is bundled
+ * the way build.mjs bundles ours (bench/floors/build.ts). It uses the SDK's low-level Server, as ours
+ * does, with a literal input schema: no zod of its own and no schema conversion. undici is loaded on
+ * the first call, as ours loads it after the handshake, so it is not part of the start-up floor.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+const TOOL = 'update_customer';
+
+const server = new Server(
+  { name: 'minimal-sdk-server', version: '1.0.0' },
+  {
+    capabilities: { tools: {} },
+    // As ours: no Ajv built for elicitation, which neither server uses.
+    jsonSchemaValidator: {
+      getValidator() {
+        throw new Error('no elicitation');
+      },
+    },
+  },
+);
+
+server.setRequestHandler(ListToolsRequestSchema, () => ({
+  tools: [
+    {
+      name: TOOL,
+      description: 'Updates a Solar Proof customer.',
+      inputSchema: {
+        type: 'object' as const,
+        properties: { pkcustomerid: { type: 'integer', minimum: 1 }, phone1: { type: 'string' } },
+        required: ['pkcustomerid'],
+      },
+    },
+  ],
+}));
+
+let upstream: Promise<typeof import('./upstream.js')> | undefined;
+let floor: ReturnType<typeof import('./upstream.js')['upstreamFromEnv']> | undefined;
+
+server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  upstream ??= import('./upstream.js');
+  const module = await upstream;
+  floor ??= module.upstreamFromEnv('solarproof-bench/minimal-sdk-server');
+  const steps = request.params.name === TOOL ? floor.plan[TOOL] : undefined;
+  if (!steps) throw new Error(`Unknown tool: ${request.params.name}`);
+  try {
+    return module.toolResult(TOOL, await floor.run(steps, request.params.arguments ?? {}));
+  } catch (error) {
+    return { content: [{ type: 'text' as const, text: String(error) }], isError: true };
+  }
+});
+
+await server.connect(new StdioServerTransport());
