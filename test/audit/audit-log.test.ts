@@ -1,35 +1,29 @@
 /**
- * The audit log, end to end: the built server writes it while update_customer runs against the
- * stand-in Solar Proof on 127.0.0.1; the tests read the file the user would read.
+ * The audit log, end to end: the server (in process) writes it while update_customer runs against
+ * the stand-in Solar Proof on 127.0.0.1; the tests read the file the user would read. Where the log
+ * goes by default, and what the start-up line says of it: test/process/audit-log-location.test.ts.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
-import {
-  type AuditRecord,
-  listTree,
-  readAudit,
-  readAuditText,
-  startExactServer,
-  tempDir,
-} from '../helpers/audit.js';
+import { type AuditRecord, readAudit, readAuditText, tempDir } from '../helpers/audit.js';
 import {
   answer,
   envFor,
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
-  startServer,
+  startInProcessServer,
   structured,
   tempAuditPath,
-  useStandInAndServer,
+  useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
-useStandInAndServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '1500' }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '1500' }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -217,7 +211,7 @@ describe('the key never reaches the audit file', () => {
 describe('concurrency', () => {
   it('30 concurrent updates leave 60 whole lines, one requested and one completed per requestId', async () => {
     const path = tempAuditPath();
-    const busy = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
+    const busy = await startInProcessServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
     try {
       const ids = [79461, 80125, 81307, 82550];
       const results = await Promise.all(
@@ -278,7 +272,7 @@ describe('an audit log that cannot be written', () => {
     ['a path that is a folder', aFolder],
   ])('%s refuses the update with AUDIT_UNAVAILABLE and sends nothing', async (_label, makePath) => {
     const path = makePath();
-    const broken = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
+    const broken = await startInProcessServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
     try {
       for (const args of [
         { pkcustomerid: 79461, phone1: '0400999888' },
@@ -309,7 +303,7 @@ describe('an audit log that cannot be written', () => {
   it('creates missing folders for the configured path, private to the user', async () => {
     const root = tempDir('solarproof-audit-nested-');
     const path = join(root, 'a', 'b', 'audit.jsonl');
-    const nested = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
+    const nested = await startInProcessServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
     try {
       const result = await nested.call({ pkcustomerid: 79461, phone1: '0400999888' });
       expect(structured(result)).toMatchObject({ ok: true });
@@ -318,90 +312,6 @@ describe('an audit log that cannot be written', () => {
       expect(statSync(join(root, 'a', 'b')).mode & 0o777).toBe(0o700);
     } finally {
       await nested.close();
-    }
-  });
-});
-
-describe('where the audit log goes', () => {
-  it.each(['off', 'OFF'])(
-    'SOLARPROOF_AUDIT_LOG=%s: updates work and no file is created anywhere',
-    async (off) => {
-      const state = tempDir('solarproof-state-');
-      const home = tempDir('solarproof-home-');
-      const unaudited = await startServer(
-        envFor(standIn, { SOLARPROOF_AUDIT_LOG: off, XDG_STATE_HOME: state, HOME: home }),
-      );
-      try {
-        const result = await unaudited.call({ pkcustomerid: 79461, phone1: '0400999888' });
-        expect(structured(result)).toMatchObject({ ok: true, customerId: 79461 });
-        const dry = await unaudited.call({ pkcustomerid: 79461, phone1: '0400999888', dryRun: true });
-        expect(structured(dry)).toMatchObject({ ok: true, dryRun: true });
-        expect(standIn.requests).toHaveLength(1);
-        expect(listTree(state)).toEqual([]);
-        expect(listTree(home)).toEqual([]);
-        expect(unaudited.stderr()).toMatch(/"auditLog":"off"/);
-      } finally {
-        await unaudited.close();
-      }
-    },
-  );
-
-  it('unset: defaults to $XDG_STATE_HOME/solarproof-mcp/audit.jsonl, mode 0600', async () => {
-    const state = tempDir('solarproof-state-');
-    const home = tempDir('solarproof-home-');
-    const defaulted = await startExactServer({
-      SOLARPROOF_API_KEY: SENTINEL_KEY,
-      SOLARPROOF_BASE_URL: standIn.url,
-      XDG_STATE_HOME: state,
-      HOME: home,
-    });
-    try {
-      const result = await defaulted.callTool('update_customer', {
-        pkcustomerid: 79461,
-        phone1: '0400999888',
-      });
-      expect(structured(result)).toMatchObject({ ok: true });
-      const path = join(state, 'solarproof-mcp', 'audit.jsonl');
-      expect(listTree(state).sort()).toEqual(['solarproof-mcp', join('solarproof-mcp', 'audit.jsonl')]);
-      expect(statSync(path).mode & 0o777).toBe(0o600);
-      expect(statSync(join(state, 'solarproof-mcp')).mode & 0o777).toBe(0o700);
-      const records = readAudit(path);
-      expect(records.map((r) => r.event)).toEqual(['update_requested', 'update_completed']);
-      expect(records[0]?.requestId).toBe(structured(result).requestId);
-      expect(listTree(home)).toEqual([]);
-      // The start-up log says where the records go.
-      expect(defaulted.stderr()).toContain(JSON.stringify(path).slice(1, -1));
-      expectNoKey(readFileSync(path, 'utf8'));
-      expectNoKey(defaulted.stderr());
-    } finally {
-      await defaulted.close();
-    }
-  });
-
-  it('unset, with a relative XDG_STATE_HOME (invalid per the spec): falls back to ~/.local/state', async () => {
-    const home = tempDir('solarproof-home-');
-    const cwd = tempDir('solarproof-cwd-');
-    const defaulted = await startExactServer(
-      {
-        SOLARPROOF_API_KEY: SENTINEL_KEY,
-        SOLARPROOF_BASE_URL: standIn.url,
-        XDG_STATE_HOME: 'relative/state',
-        HOME: home,
-      },
-      { cwd },
-    );
-    try {
-      const result = await defaulted.callTool('update_customer', {
-        pkcustomerid: 79461,
-        phone1: '0400999888',
-      });
-      expect(structured(result)).toMatchObject({ ok: true });
-      const path = join(home, '.local', 'state', 'solarproof-mcp', 'audit.jsonl');
-      expect(readAudit(path)).toHaveLength(2);
-      expect(statSync(path).mode & 0o777).toBe(0o600);
-      expect(listTree(cwd)).toEqual([]);
-    } finally {
-      await defaulted.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Property-based: thousands of generated argument sets per tool, valid and invalid of every kind,
- * sent through ONE long-lived server process over stdio (the SDK Client) to the stand-in Solar Proof.
+ * sent through ONE long-lived server (in process, each message serialised as on stdio; the SDK
+ * Client) to the stand-in Solar Proof.
  *
  * For every call: the server answers (never crashes), the result is well-formed, a request reaches
  * the stand-in exactly when the tool's own zod input schema accepts the arguments (and it is not a
@@ -21,7 +22,7 @@ import {
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
-  startServer,
+  startInProcessServer,
   startStandIn,
 } from '../helpers/harness.js';
 import {
@@ -48,7 +49,7 @@ let protocolRefusals = 0;
 
 beforeAll(async () => {
   standIn = await startStandIn();
-  server = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: auditPath }));
+  server = await startInProcessServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: auditPath }));
   // Listing the tools makes the SDK Client validate every structuredContent against the published
   // output schema, so a result that breaks it fails the call.
   await server.client.listTools();
@@ -420,7 +421,7 @@ function expectUpstreamCount(delta: number, expected: number, args: unknown) {
   }
 }
 
-describe('generated arguments through one server process', () => {
+describe('generated arguments through one server', () => {
   it(`update_customer: ${RUNS} argument sets`, async () => {
     let sent = 0;
     let previews = 0;

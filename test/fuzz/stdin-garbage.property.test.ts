@@ -6,14 +6,15 @@
  * Property: every valid request gets exactly one answer, every stdout line is a JSON-RPC 2.0
  * message, the process is alive at the end and the key is nowhere.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
-import { envFor, expectNoKey, SENTINEL_KEY, SERVER_ENTRY, startStandIn } from '../helpers/harness.js';
+import { envFor, expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
+import { spawnServer } from '../helpers/spawn.js';
 import { fastTempDir, preview, readJsonLines, resultProblems } from './support.js';
 
 const PROCESSES = 8;
@@ -169,7 +170,7 @@ class RawServer {
   #waiters = new Set<() => void>();
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env } });
+    this.child = spawnServer(env).child;
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.#pending += chunk.toString('utf8');
       let newline = this.#pending.indexOf('\n');

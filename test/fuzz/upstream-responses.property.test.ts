@@ -1,7 +1,7 @@
 /**
  * Property-based: generated upstream answers (status, headers, raw body bytes, broken framing)
  * written by the stand-in, read by the real SolarProofClient in-process, then a sample through the
- * built server process.
+ * server's tools (in process, and a smaller one through the built server process).
  *
  * Property: every call either succeeds, only when the status is 2xx and the body has a Message
  * string and a CustomerId/id (never when it carries an error code), or fails with a SolarProofError
@@ -29,6 +29,7 @@ import {
   expectNoKey,
   keyForms,
   SENTINEL_KEY,
+  startInProcessServer,
   startServer,
   startStandIn,
 } from '../helpers/harness.js';
@@ -39,6 +40,8 @@ const MAX_RESPONSE_BYTES = DEFAULT_MAX_RESPONSE_BYTES;
 const RUNS = 1_000;
 const GET_RUNS = 400;
 const SERVER_RUNS = 120;
+/** The built bundle, what users run, gets a slice of the same sample. */
+const PROCESS_RUNS = 20;
 
 let standIn: Simulator;
 beforeAll(async () => {
@@ -710,10 +713,13 @@ describe('generated upstream responses, SolarProofClient in-process', () => {
   });
 });
 
-describe('generated upstream responses through the server process', () => {
-  it(`update_customer and get_customer: ${SERVER_RUNS} responses each, every MCP result well-formed`, async () => {
+describe.each([
+  ['in process', startInProcessServer, SERVER_RUNS],
+  ['as the built process', startServer, PROCESS_RUNS],
+] as const)('generated upstream responses through the server %s', (_, start, runs) => {
+  it(`update_customer and get_customer: ${runs} responses each, every MCP result well-formed`, async () => {
     const auditPath = join(fastTempDir('solarproof-fuzz-upstream-'), 'audit.jsonl');
-    const server = await startServer(
+    const server = await start(
       envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '2000', SOLARPROOF_AUDIT_LOG: auditPath }),
     );
     try {
@@ -744,7 +750,7 @@ describe('generated upstream responses through the server process', () => {
               if (expected !== undefined) expect(data.ok ? 'success' : data.code).toBe(expected);
             }
           }),
-          { numRuns: SERVER_RUNS },
+          { numRuns: runs },
         );
       }
       console.info(`tolerated: ${JSON.stringify(Object.fromEntries(deviations))}`);
@@ -760,6 +766,6 @@ describe('generated upstream responses through the server process', () => {
     expectNoWholeKey(server.stderr());
     const records = readJsonLines(auditPath);
     expectNoWholeKey(JSON.stringify(records));
-    expect(records.filter((r) => r.event === 'update_requested')).toHaveLength(SERVER_RUNS + 1);
+    expect(records.filter((r) => r.event === 'update_requested')).toHaveLength(runs + 1);
   }, 120_000);
 });

@@ -1,15 +1,7 @@
-/**
- * Helpers for the audit-log and sandbox tests: reading the JSON-lines audit file, and spawning the
- * built server with an exact environment (the harness's startServer always injects
- * SOLARPROOF_AUDIT_LOG, so it cannot test the default location).
- */
+/** Helpers for the audit-log and sandbox tests: reading the JSON-lines audit file, temporary folders. */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SERVER_ENTRY } from './harness.js';
 
 export interface AuditRecord {
   time: string;
@@ -64,48 +56,4 @@ export function tempDir(prefix = 'solarproof-test-'): string {
 /** Every file and folder under dir, relative to it (empty when nothing was created). */
 export function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
-}
-
-export interface ExactServer {
-  client: Client;
-  stderr(): string;
-  results: string[];
-  callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
-  close(): Promise<void>;
-}
-
-/**
- * Spawns the built server with exactly this environment: nothing added but what the SDK always
- * passes on (HOME, PATH, USER...), which `env` may override. Runs in `cwd` (default: a fresh
- * temporary folder, so a relative path can never land in the repository).
- */
-export async function startExactServer(
-  env: Record<string, string>,
-  options: { args?: string[]; cwd?: string } = {},
-): Promise<ExactServer> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [SERVER_ENTRY, ...(options.args ?? [])],
-    env,
-    cwd: options.cwd ?? tempDir('solarproof-cwd-'),
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const client = new Client({ name: 'solarproof-mcp-tests', version: '1.0.0' });
-  await client.connect(transport);
-  const results: string[] = [];
-  return {
-    client,
-    stderr: () => stderr,
-    results,
-    async callTool(name, args) {
-      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-      results.push(JSON.stringify(result));
-      return result;
-    },
-    close: () => client.close(),
-  };
 }

@@ -1,15 +1,21 @@
 /**
  * Test harness: the stand-in Solar Proof (the sandbox simulator on 127.0.0.1, port 0) and the real
- * built server process driven over stdio by the SDK's own Client.
+ * server driven by the SDK's own Client, either in this process (`createServer` over a linked pair
+ * of in-memory transports: fast, with coverage and stack traces) or as the built process over stdio
+ * (test/helpers/spawn.ts), with one interface for both.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createRedactor } from '../../src/redact.js';
 import {
   type Behaviour,
   type Simulator,
@@ -17,8 +23,10 @@ import {
   send,
   startSimulator,
 } from '../../src/sandbox/simulator.js';
+import { createServer } from '../../src/server.js';
+import { ChildTransport, spawnServer } from './spawn.js';
 
-export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+export { SERVER_ENTRY } from './spawn.js';
 
 /**
  * A distinctive key with every character a query string mangles (&, +, =, /, space), so a leak
@@ -53,25 +61,102 @@ export interface ServerProcess {
     options?: { signal?: AbortSignal; timeout?: number },
   ): Promise<CallToolResult>;
   callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /** The process id; null for the server in this process. */
   pid: number | null;
   close(): Promise<void>;
 }
 
 /** Spawns the built server with exactly the given environment (plus PATH), connected through the SDK Client. */
 export async function startServer(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [SERVER_ENTRY, ...args],
-    // Only what the test gives (plus PATH and a private audit log): no developer setting leaks in.
-    env: { PATH: process.env.PATH ?? '', SOLARPROOF_AUDIT_LOG: tempAuditPath(), ...env },
-    stderr: 'pipe',
+  // Only what the test gives (plus PATH and a private audit log): no developer setting leaks in.
+  return connectToProcess(
+    { PATH: process.env.PATH ?? '', SOLARPROOF_AUDIT_LOG: tempAuditPath(), ...env },
+    { args },
+  );
+}
+
+/**
+ * Spawns the built server with exactly `env` (nothing added, not even PATH), connected through the
+ * SDK Client, for tests of where a default lands. Runs in `cwd` (default: a fresh temporary folder,
+ * so a relative path can never land in the repository).
+ */
+export function startExactServer(
+  env: Record<string, string>,
+  options: { args?: readonly string[]; cwd?: string } = {},
+): Promise<ServerProcess> {
+  return connectToProcess(env, {
+    ...options,
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'solarproof-cwd-')),
   });
+}
+
+async function connectToProcess(
+  env: Record<string, string>,
+  options: { args?: readonly string[]; cwd?: string } = {},
+): Promise<ServerProcess> {
+  const child = spawnServer(env, options);
+  const client = await connected(new ChildTransport(child));
+  return {
+    ...driving(client),
+    stderr: child.stderr,
+    pid: child.child.pid ?? null,
+    close: () => client.close(),
+  };
+}
+
+/**
+ * The server in this process, built by `createServer` from `loadConfig(env, args)` as src/index.ts
+ * builds it, with the same environment `startServer` gives the process. Its log lines are kept as
+ * the process's stderr would be. Every message crosses as JSON, as on stdio, so the server sees
+ * exactly what a process would (no undefined, NaN or shared objects). Sandbox mode starts in
+ * src/index.ts, so it is tested through the process.
+ */
+export async function startInProcessServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<ServerProcess> {
+  const config = loadConfig(
+    { PATH: process.env.PATH ?? '', SOLARPROOF_AUDIT_LOG: tempAuditPath(), ...env },
+    args,
+  );
+  if (config.sandbox) throw new Error('sandbox mode starts in src/index.ts: test it with startServer');
   let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+  const redact = createRedactor([config.apiKey]);
+  const logger = createLogger(config.logLevel, redact, {
+    write(line: string) {
+      stderr += line;
+    },
   });
+  const app = createServer(config, { logger, redact, mode: 'live' });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await app.server.connect(asOnTheWire(serverSide));
+  const client = await connected(asOnTheWire(clientSide));
+  return {
+    ...driving(client),
+    stderr: () => stderr,
+    pid: null,
+    async close() {
+      await client.close();
+      await app.close();
+    },
+  };
+}
+
+/** Each message serialised and parsed as the stdio transports do, minus the pipe. */
+function asOnTheWire<T extends Transport>(transport: T): T {
+  const sendRaw = transport.send.bind(transport);
+  transport.send = (message, options) => sendRaw(deserializeMessage(serializeMessage(message)), options);
+  return transport;
+}
+
+async function connected(transport: Transport): Promise<Client> {
   const client = new Client({ name: 'solarproof-mcp-tests', version: '1.0.0' });
   await client.connect(transport);
+  return client;
+}
+
+/** What both kinds of server share: the client, and calls whose results are kept for the leak check. */
+function driving(client: Client): Pick<ServerProcess, 'client' | 'results' | 'call' | 'callTool'> {
   const results: string[] = [];
   const callTool = async (
     name: string,
@@ -88,12 +173,9 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   };
   return {
     client,
-    stderr: () => stderr,
     results,
     call: (toolArgs, options) => callTool('update_customer', toolArgs, options),
     callTool: (name, toolArgs) => callTool(name, toolArgs),
-    pid: transport.pid,
-    close: () => client.close(),
   };
 }
 
@@ -148,11 +230,27 @@ export function useStandInAndServer(
   env: Record<string, string>,
   ready: (standIn: Simulator, server: ServerProcess) => void,
 ): void {
+  shareStandInAndServer(startServer, env, ready);
+}
+
+/** As useStandInAndServer, with the server in this process. */
+export function useStandInAndInProcessServer(
+  env: Record<string, string>,
+  ready: (standIn: Simulator, server: ServerProcess) => void,
+): void {
+  shareStandInAndServer(startInProcessServer, env, ready);
+}
+
+function shareStandInAndServer(
+  start: (env: Record<string, string>) => Promise<ServerProcess>,
+  env: Record<string, string>,
+  ready: (standIn: Simulator, server: ServerProcess) => void,
+): void {
   let standIn: Simulator | undefined;
   let server: ServerProcess | undefined;
   beforeAll(async () => {
     standIn = await startStandIn();
-    server = await startServer(envFor(standIn, env));
+    server = await start(envFor(standIn, env));
     ready(standIn, server);
   });
   afterEach(() => standIn?.reset());

@@ -1,7 +1,7 @@
 /**
- * get_customer end to end: the built server process over stdio, driven by the SDK Client, talking
- * to the stand-in Solar Proof on 127.0.0.1. Upstream requests are read from the stand-in's record
- * of the real HTTP request; odd answers are made with standIn.once.
+ * get_customer end to end: the server in process, driven by the SDK Client, talking to the
+ * stand-in Solar Proof on 127.0.0.1. Upstream requests are read from the stand-in's record of the
+ * real HTTP request; odd answers are made with standIn.once.
  */
 import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
@@ -12,15 +12,15 @@ import {
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
-  startServer,
+  startInProcessServer,
   structured,
   textData,
-  useStandInAndServer,
+  useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -150,7 +150,7 @@ describe('the upstream request', () => {
   });
 
   it('stays GET for the read when updates are configured to use PUT', async () => {
-    const put = await startServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
+    const put = await startInProcessServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
     try {
       const result = await put.callTool('get_customer', { email: 'john.smith@example.com' });
       expect(structured(result)).toMatchObject({ ok: true });
@@ -501,7 +501,7 @@ describe('failures', () => {
   });
 
   it('a silent upstream ends in TIMEOUT at SOLARPROOF_TIMEOUT_MS', async () => {
-    const quick = await startServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '400' }));
+    const quick = await startInProcessServer(envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '400' }));
     try {
       standIn.once(() => true); // never answers
       const started = performance.now();
@@ -550,7 +550,7 @@ describe('failures', () => {
   });
 
   it('with no key configured, a lookup is CONFIGURATION and sends nothing', async () => {
-    const keyless = await startServer({ SOLARPROOF_BASE_URL: standIn.url });
+    const keyless = await startInProcessServer({ SOLARPROOF_BASE_URL: standIn.url });
     try {
       const result = await keyless.callTool('get_customer', { email: 'john.smith@example.com' });
       expect(structured(result)).toMatchObject({ ok: false, code: 'CONFIGURATION' });

@@ -1,7 +1,7 @@
 /**
- * update_customer with dryRun: true, end to end over stdio. A preview must show the exact request
- * (key redacted) and must send nothing: the stand-in's request log stays empty and its record of
- * the customer stays as seeded.
+ * update_customer with dryRun: true, end to end through the SDK Client. A preview must show the
+ * exact request (key redacted) and must send nothing: the stand-in's request log stays empty and
+ * its record of the customer stays as seeded.
  */
 import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
@@ -11,15 +11,15 @@ import {
   expectNoKey,
   SENTINEL_KEY,
   type ServerProcess,
-  startServer,
+  startInProcessServer,
   structured,
   textData,
-  useStandInAndServer,
+  useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -182,7 +182,7 @@ describe('dryRun: true', () => {
 
 describe('dryRun with SOLARPROOF_HTTP_METHOD=PUT', () => {
   it('previews a PUT and still sends nothing', async () => {
-    const put = await startServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
+    const put = await startInProcessServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
     try {
       const result = await put.call({ pkcustomerid: 79461, email: 'john@example.com', dryRun: true });
       expect(structured(result)).toMatchObject({

@@ -1,6 +1,6 @@
 /**
- * update_customer end to end: the built server process over stdio, driven by the SDK Client,
- * talking to the stand-in Solar Proof on 127.0.0.1. Every assertion on what went upstream reads
+ * update_customer end to end: the server in process, driven by the SDK Client, talking to the
+ * stand-in Solar Proof on 127.0.0.1. Every assertion on what went upstream reads
  * the stand-in's record of the real HTTP request.
  */
 import { describe, expect, it } from 'vitest';
@@ -13,18 +13,18 @@ import {
   SENTINEL_KEY,
   type ServerProcess,
   sentData,
-  startServer,
+  startInProcessServer,
   startStandIn,
   structured,
   tempAuditPath,
   textData,
-  useStandInAndServer,
+  useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -532,7 +532,7 @@ describe('invalid arguments never reach Solar Proof', () => {
 
 describe('configuration', () => {
   it('with no key, still lists tools, and a call names SOLARPROOF_API_KEY and sends nothing', async () => {
-    const keyless = await startServer({ SOLARPROOF_BASE_URL: standIn.url });
+    const keyless = await startInProcessServer({ SOLARPROOF_BASE_URL: standIn.url });
     try {
       const { tools } = await keyless.client.listTools();
       expect(tools.map((t) => t.name)).toContain('update_customer');
@@ -546,7 +546,7 @@ describe('configuration', () => {
   });
 
   it('a wrong key comes back as INVALID_API_KEY', async () => {
-    const wrong = await startServer(envFor(standIn, { SOLARPROOF_API_KEY: 'spk_wrong_key' }));
+    const wrong = await startInProcessServer(envFor(standIn, { SOLARPROOF_API_KEY: 'spk_wrong_key' }));
     try {
       const result = await wrong.call({ pkcustomerid: 79461, firstname: 'John' });
       expect(structured(result)).toMatchObject({ ok: false, code: 'INVALID_API_KEY', httpStatus: 401 });
@@ -557,7 +557,7 @@ describe('configuration', () => {
   });
 
   it('refuses plain http to a non-loopback host before sending anything', async () => {
-    const insecure = await startServer({
+    const insecure = await startInProcessServer({
       SOLARPROOF_API_KEY: SENTINEL_KEY,
       SOLARPROOF_BASE_URL: 'http://solarproof.com.au',
     });
@@ -573,7 +573,7 @@ describe('configuration', () => {
   });
 
   it('SOLARPROOF_HTTP_METHOD=PUT switches the method', async () => {
-    const put = await startServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
+    const put = await startInProcessServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
     try {
       const result = await put.call({ pkcustomerid: 79461, firstname: 'John' });
       expect(structured(result)).toMatchObject({ ok: true });
@@ -587,7 +587,7 @@ describe('configuration', () => {
     const gone = await startStandIn();
     const url = gone.url;
     await gone.close();
-    const orphan = await startServer({ SOLARPROOF_API_KEY: SENTINEL_KEY, SOLARPROOF_BASE_URL: url });
+    const orphan = await startInProcessServer({ SOLARPROOF_API_KEY: SENTINEL_KEY, SOLARPROOF_BASE_URL: url });
     try {
       const result = await orphan.call({ pkcustomerid: 79461, firstname: 'John' });
       expect(structured(result)).toMatchObject({ ok: false, code: 'NETWORK', retryable: true, attempts: 3 });

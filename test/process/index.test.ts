@@ -2,59 +2,16 @@
  * The server as a process: what it writes to stdout and stderr, how it survives bad input, and how
  * it stops. These speak raw JSON-RPC over the pipes, because the SDK Client would hide a stray line.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../src/sandbox/simulator.js';
-import { envFor, expectNoKey, SERVER_ENTRY, startStandIn } from './helpers/harness.js';
+import type { Simulator } from '../../src/sandbox/simulator.js';
+import { envFor, expectNoKey, startStandIn } from '../helpers/harness.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 let standIn: Simulator;
 beforeAll(async () => {
   standIn = await startStandIn();
 });
 afterAll(() => standIn.close());
-
-interface RawServer {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  send(line: string | Buffer): void;
-  /** Resolves with the JSON-RPC response carrying this id. */
-  response(id: number, timeoutMs?: number): Promise<Record<string, any>>;
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-function spawnServer(env: Record<string, string>): RawServer {
-  const child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    send: (line) => child.stdin.write(line),
-    exited,
-    async response(id, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        for (const line of stdout.split('\n')) {
-          if (!line.trim()) continue;
-          const message = JSON.parse(line);
-          if (message.id === id) return message;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`no response with id ${id}; stdout: ${stdout}; stderr: ${stderr}`);
-    },
-  };
-}
 
 const initialize = (id: number) =>
   `${JSON.stringify({

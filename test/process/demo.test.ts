@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 it('the sandbox demo runs every step and exits 0', () => {
-  // dist/ is fresh: `npm test` builds before running vitest.
+  // dist/ is fresh: the vitest global setup builds it.
   const run = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'demo/demo.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '' },
