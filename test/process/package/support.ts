@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { expectNoKey } from '../helpers/harness.js';
+import { expectNoKey } from '../../helpers/harness.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Runs a command to completion; rejects (with its output) when it exits non-zero. */
 export const run = promisify(execFile);

@@ -12,10 +12,10 @@ import type { McpbManifestAny } from '@anthropic-ai/mcpb';
 import { getMcpConfigForManifest } from '@anthropic-ai/mcpb/node';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
-import { TOOLS } from '../../src/tools/catalog.js';
-import { readAudit } from '../helpers/audit.js';
-import { SENTINEL_KEY, structured } from '../helpers/harness.js';
+import pkg from '../../../package.json' with { type: 'json' };
+import { TOOLS } from '../../../src/tools/catalog.js';
+import { readAudit } from '../../helpers/audit.js';
+import { SENTINEL_KEY, structured } from '../../helpers/harness.js';
 import { filesUnder, launch, NODE_PATH, ROOT, readyLine, run, tempFolder } from './support.js';
 
 const MCPB_CLI = join(ROOT, 'node_modules/@anthropic-ai/mcpb/dist/cli/cli.js');

@@ -8,9 +8,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import pkg from '../../package.json' with { type: 'json' };
-import { TOOLS } from '../../src/tools/catalog.js';
-import { structured } from '../helpers/harness.js';
+import pkg from '../../../package.json' with { type: 'json' };
+import { TOOLS } from '../../../src/tools/catalog.js';
+import { structured } from '../../helpers/harness.js';
 import { filesUnder, type Launched, launch, NODE_PATH, ROOT, run, tempFolder } from './support.js';
 
 interface PackResult {
