@@ -11,7 +11,7 @@ import { PACKAGE_VERSION } from './package-info.js';
 import { createRedactor, redactUrl } from './redact.js';
 import { createServer } from './server.js';
 import { preloadHttp } from './solarproof/client.js';
-import { LineLimit, MAX_LINE_BYTES } from './stdin-limit.js';
+import { LineLimit, MAX_LINE_BYTES, tooLargeResponse } from './stdin-limit.js';
 
 async function main(): Promise<void> {
   let config: Config = loadConfig();
@@ -53,12 +53,20 @@ async function main(): Promise<void> {
   app.server.oninitialized = () => {
     setTimeout(() => void preloadHttp().catch(() => {}), 0);
   };
+  let transport: StdioServerTransport | undefined;
   const input = process.stdin.pipe(
-    new LineLimit(MAX_LINE_BYTES, (bytes) =>
-      logger.warn('dropped an oversized line on stdin', { bytes, limit: MAX_LINE_BYTES }),
-    ),
+    new LineLimit(MAX_LINE_BYTES, (bytes, id) => {
+      logger.warn('dropped an oversized line on stdin', {
+        bytes,
+        limit: MAX_LINE_BYTES,
+        answered: id !== undefined,
+      });
+      // Through the transport's own send: one whole line, queued with the SDK's own writes.
+      if (id !== undefined) void transport?.send(tooLargeResponse(id, bytes)).catch(() => {});
+    }),
   );
-  await app.server.connect(new StdioServerTransport(input, process.stdout));
+  transport = new StdioServerTransport(input, process.stdout);
+  await app.server.connect(transport);
 
   logger.info('solarproof-mcp ready', {
     version: PACKAGE_VERSION,
