@@ -29,6 +29,8 @@ export interface ServerOptions {
   mode?: Mode;
   /** Where audit records go; by default the file named by the config (or nowhere when it is off). */
   audit?: AuditSink;
+  /** Refuse requests other than ping before initialize (default true; off for stateless HTTP). */
+  requireInitialize?: boolean;
 }
 
 /** Builds the MCP server from a config; the caller chooses the transport. */
@@ -79,7 +81,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
       },
     },
   );
-  registerTools(server, context);
+  registerTools(server, context, { requireInitialize: options.requireInitialize ?? true });
 
   return {
     server,

@@ -24,20 +24,37 @@ const CallToolCarryingRawArguments = z.object({
   params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
 });
 
-export function registerTools(
-  server: Server,
-  context: ToolContext,
-  tools: readonly ToolDefinition[] = TOOLS,
-): void {
+export interface CatalogOptions {
+  tools?: readonly ToolDefinition[];
+  /**
+   * Refuse every request but ping until initialize has been answered, as the MCP lifecycle says.
+   * Default true; off for a transport that serves each request alone, with no session to initialize.
+   */
+  requireInitialize?: boolean;
+}
+
+export function registerTools(server: Server, context: ToolContext, options: CatalogOptions = {}): void {
+  const { tools = TOOLS, requireInitialize = true } = options;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   let listed: Tool[] | undefined;
+  const checkInitialized = (method: string) => {
+    // The SDK records the client's info when it answers initialize, and not before.
+    if (requireInitialize && server.getClientVersion() === undefined) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `${method} before initialize: send initialize first and wait for its answer (only ping is served before it).`,
+      );
+    }
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, () => {
+    checkInitialized('tools/list');
     listed ??= tools.map(describeTool);
     return { tools: listed };
   });
 
   server.setRequestHandler(CallToolCarryingRawArguments, (request, extra) => {
+    checkInitialized('tools/call');
     const tool = byName.get(request.params.name);
     if (!tool) {
       throw new McpError(
