@@ -7,6 +7,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
+import { CallsInFlight } from '../lifecycle.js';
 import { runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
@@ -26,6 +27,8 @@ const CallToolCarryingRawArguments = z.object({
 
 export interface CatalogOptions {
   tools?: readonly ToolDefinition[];
+  /** Where calls are tracked for shutdown; shared when several servers serve one process. */
+  calls?: CallsInFlight;
   /**
    * Refuse every request but ping until initialize has been answered, as the MCP lifecycle says.
    * Default true; off for a transport that serves each request alone, with no session to initialize.
@@ -34,7 +37,7 @@ export interface CatalogOptions {
 }
 
 export function registerTools(server: Server, context: ToolContext, options: CatalogOptions = {}): void {
-  const { tools = TOOLS, requireInitialize = true } = options;
+  const { tools = TOOLS, calls = new CallsInFlight(), requireInitialize = true } = options;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   let listed: Tool[] | undefined;
   const checkInitialized = (method: string) => {
@@ -62,7 +65,13 @@ export function registerTools(server: Server, context: ToolContext, options: Cat
         `Unknown tool "${request.params.name}". Available: ${[...byName.keys()].join(', ')}.`,
       );
     }
-    return runTool(tool, request.params.arguments, context, { signal: extra.signal });
+    if (!calls.accepting) {
+      throw new McpError(
+        ErrorCode.ConnectionClosed,
+        `The server is shutting down and takes no new calls: ${tool.name} was not run and nothing was sent to Solar Proof. Call it again once the host has restarted the server.`,
+      );
+    }
+    return calls.run(extra.signal, (signal) => runTool(tool, request.params.arguments, context, { signal }));
   });
 }
 
