@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Config, loadConfig } from './config.js';
+import { CANCEL_SETTLE_MS, CLOSE_MS, exitProcess, SHUTDOWN_GRACE_MS, settledWithin } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { createRedactor, redactUrl } from './redact.js';
 import { createServer } from './server.js';
 import { preloadHttp } from './solarproof/client.js';
-import { LineLimit, MAX_LINE_BYTES } from './stdin-limit.js';
+import { LineLimit, MAX_LINE_BYTES, tooLargeResponse } from './stdin-limit.js';
 
 async function main(): Promise<void> {
   let config: Config = loadConfig();
@@ -35,10 +36,19 @@ async function main(): Promise<void> {
   const shutdown = (reason: string) => {
     if (closing) return;
     closing = true;
-    logger.info('shutting down', { reason });
-    const forced = setTimeout(() => process.exit(0), 2_000);
-    forced.unref();
-    Promise.allSettled([app.close(), stopSandbox?.()]).finally(() => process.exit(0));
+    logger.info('shutting down', { reason, callsInFlight: app.calls.size, graceMs: SHUTDOWN_GRACE_MS });
+    // Every step below is bounded; this is the backstop should one of them not be.
+    const backstop = setTimeout(
+      () => void exitProcess(0, logger),
+      SHUTDOWN_GRACE_MS + CANCEL_SETTLE_MS + 2 * CLOSE_MS + 1_000,
+    );
+    backstop.unref();
+    void (async () => {
+      const report = await app.shutdown(SHUTDOWN_GRACE_MS);
+      if (stopSandbox) await settledWithin([stopSandbox()], CLOSE_MS);
+      logger.info('shut down', { ...report });
+      await exitProcess(0, logger);
+    })();
   };
   process.stdin.on('end', () => shutdown('stdin closed'));
   process.stdin.on('close', () => shutdown('stdin closed'));
@@ -53,12 +63,20 @@ async function main(): Promise<void> {
   app.server.oninitialized = () => {
     setTimeout(() => void preloadHttp().catch(() => {}), 0);
   };
+  let transport: StdioServerTransport | undefined;
   const input = process.stdin.pipe(
-    new LineLimit(MAX_LINE_BYTES, (bytes) =>
-      logger.warn('dropped an oversized line on stdin', { bytes, limit: MAX_LINE_BYTES }),
-    ),
+    new LineLimit(MAX_LINE_BYTES, (bytes, id) => {
+      logger.warn('dropped an oversized line on stdin', {
+        bytes,
+        limit: MAX_LINE_BYTES,
+        answered: id !== undefined,
+      });
+      // Through the transport's own send: one whole line, queued with the SDK's own writes.
+      if (id !== undefined) void transport?.send(tooLargeResponse(id, bytes)).catch(() => {});
+    }),
   );
-  await app.server.connect(new StdioServerTransport(input, process.stdout));
+  transport = new StdioServerTransport(input, process.stdout);
+  await app.server.connect(transport);
 
   logger.info('solarproof-mcp ready', {
     version: PACKAGE_VERSION,

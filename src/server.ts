@@ -1,6 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AuditLog, type AuditSink, noAudit } from './audit/log.js';
 import type { Config } from './config.js';
+import { CallsInFlight, CLOSE_MS, type DrainReport, SHUTDOWN_GRACE_MS, settledWithin } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -20,7 +21,19 @@ export const INSTRUCTIONS = [
 export interface SolarProofServer {
   server: Server;
   context: ToolContext;
+  /** The tool calls in flight (shared with other servers when given in the options). */
+  calls: CallsInFlight;
+  /** Closes the connection, the HTTP pool and the audit log at once: calls in flight are aborted. */
   close(): Promise<void>;
+  /**
+   * Stops taking calls, lets those in flight finish within `graceMs` (then cancels the rest), and
+   * closes, giving the close CLOSE_MS. `closed` is false when something (a hung audit write) did not.
+   */
+  shutdown(graceMs?: number): Promise<ShutdownReport>;
+}
+
+export interface ShutdownReport extends DrainReport {
+  closed: boolean;
 }
 
 export interface ServerOptions {
@@ -29,6 +42,10 @@ export interface ServerOptions {
   mode?: Mode;
   /** Where audit records go; by default the file named by the config (or nowhere when it is off). */
   audit?: AuditSink;
+  /** Tracks tool calls for shutdown; pass one tracker to every server of a process. */
+  calls?: CallsInFlight;
+  /** Refuse requests other than ping before initialize (default true; off for stateless HTTP). */
+  requireInitialize?: boolean;
 }
 
 /** Builds the MCP server from a config; the caller chooses the transport. */
@@ -79,15 +96,24 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
       },
     },
   );
-  registerTools(server, context);
+  const calls = options.calls ?? new CallsInFlight();
+  registerTools(server, context, { calls, requireInitialize: options.requireInitialize ?? true });
 
+  const close = async () => {
+    await server.close();
+    await client?.close();
+    await audit.close();
+  };
   return {
     server,
     context,
-    async close() {
-      await server.close();
-      await client?.close();
-      await audit.close();
+    calls,
+    close,
+    async shutdown(graceMs = SHUTDOWN_GRACE_MS) {
+      const drained = await calls.drain(graceMs);
+      // The close waits for queued audit records; a hung disk must not hold the shutdown with it.
+      const closed = await settledWithin([close()], CLOSE_MS);
+      return { ...drained, closed };
     },
   };
 }

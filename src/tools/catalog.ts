@@ -7,6 +7,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
+import { CallsInFlight } from '../lifecycle.js';
 import { runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
@@ -24,20 +25,39 @@ const CallToolCarryingRawArguments = z.object({
   params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
 });
 
-export function registerTools(
-  server: Server,
-  context: ToolContext,
-  tools: readonly ToolDefinition[] = TOOLS,
-): void {
+export interface CatalogOptions {
+  tools?: readonly ToolDefinition[];
+  /** Where calls are tracked for shutdown; shared when several servers serve one process. */
+  calls?: CallsInFlight;
+  /**
+   * Refuse every request but ping until initialize has been answered, as the MCP lifecycle says.
+   * Default true; off for a transport that serves each request alone, with no session to initialize.
+   */
+  requireInitialize?: boolean;
+}
+
+export function registerTools(server: Server, context: ToolContext, options: CatalogOptions = {}): void {
+  const { tools = TOOLS, calls = new CallsInFlight(), requireInitialize = true } = options;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   let listed: Tool[] | undefined;
+  const checkInitialized = (method: string) => {
+    // The SDK records the client's info when it answers initialize, and not before.
+    if (requireInitialize && server.getClientVersion() === undefined) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `${method} before initialize: send initialize first and wait for its answer (only ping is served before it).`,
+      );
+    }
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, () => {
+    checkInitialized('tools/list');
     listed ??= tools.map(describeTool);
     return { tools: listed };
   });
 
   server.setRequestHandler(CallToolCarryingRawArguments, (request, extra) => {
+    checkInitialized('tools/call');
     const tool = byName.get(request.params.name);
     if (!tool) {
       throw new McpError(
@@ -45,7 +65,13 @@ export function registerTools(
         `Unknown tool "${request.params.name}". Available: ${[...byName.keys()].join(', ')}.`,
       );
     }
-    return runTool(tool, request.params.arguments, context, { signal: extra.signal });
+    if (!calls.accepting) {
+      throw new McpError(
+        ErrorCode.ConnectionClosed,
+        `The server is shutting down and takes no new calls: ${tool.name} was not run and nothing was sent to Solar Proof. Call it again once the host has restarted the server.`,
+      );
+    }
+    return calls.run(extra.signal, (signal) => runTool(tool, request.params.arguments, context, { signal }));
   });
 }
 
