@@ -22,9 +22,16 @@ export interface ServerChild {
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
   send(data: string | Buffer): void;
-  /** Resolves with the JSON-RPC response carrying this id (every stdout line must be JSON). */
-  response(id: number, timeoutMs?: number): Promise<Record<string, any>>;
+  /** Every JSON-RPC message received so far (every stdout line must be JSON). */
+  messages(): Record<string, any>[];
+  /** Resolves with the JSON-RPC response carrying this id. */
+  response(id: number | string, timeoutMs?: number): Promise<Record<string, any>>;
   exited: Promise<[number | null, NodeJS.Signals | null]>;
+  /** Resolves with how long the process took to exit after `since`; kills it and rejects past `timeoutMs`. */
+  exitWithin(
+    timeoutMs: number,
+    since?: number,
+  ): Promise<{ ms: number; code: number | null; signal: string | null }>;
   /** Closes stdin and waits for the exit; SIGTERM, then SIGKILL, if it does not come (as the SDK's stdio transport does). */
   stop(): Promise<void>;
 }
@@ -53,6 +60,13 @@ export function spawnServer(
   };
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
+  // A test may write after closing stdin, or after the server is gone; that is not the test's error.
+  child.stdin.on('error', () => {});
+  const messages = () =>
+    stdout()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, any>);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   exited.catch(() => {}); // a failed spawn is reported by whoever awaits it
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -64,18 +78,34 @@ export function spawnServer(
     stdout,
     stderr,
     send: (data) => child.stdin.write(data),
+    messages,
     exited,
     async response(id, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        for (const line of stdout().split('\n')) {
-          if (!line.trim()) continue;
-          const message = JSON.parse(line);
-          if (message.id === id) return message;
-        }
+      for (;;) {
+        const found = messages().find((message) => message.id === id);
+        if (found) return found;
+        if (Date.now() >= deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      throw new Error(`no response with id ${id}; stdout: ${stdout()}; stderr: ${stderr()}`);
+      throw new Error(`no response with id ${id}; stdout: ${stdout().slice(0, 2_000)}; stderr: ${stderr()}`);
+    },
+    async exitWithin(timeoutMs, since = performance.now()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(
+            new Error(`still running ${timeoutMs} ms later (killed now); stderr: ${stderr().slice(-3_000)}`),
+          );
+        }, timeoutMs);
+      });
+      try {
+        const [code, signal] = await Promise.race([exited, timedOut]);
+        return { ms: Math.round(performance.now() - since), code, signal };
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async stop() {
       if (!ended()) {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, expectNoKey, startStandIn } from '../helpers/harness.js';
+import { initialize, initialized, request } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
 
 let standIn: Simulator;
@@ -12,21 +13,6 @@ beforeAll(async () => {
   standIn = await startStandIn();
 });
 afterAll(() => standIn.close());
-
-const initialize = (id: number) =>
-  `${JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'raw-test', version: '1' },
-    },
-  })}\n`;
-const initialized = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`;
-const request = (id: number, method: string, params?: unknown) =>
-  `${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`;
 
 /** Every stdout line must be a JSON-RPC 2.0 message: nothing else may reach the protocol stream. */
 function expectOnlyJsonRpc(stdout: string): void {

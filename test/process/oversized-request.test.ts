@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { MAX_LINE_BYTES } from '../../src/stdin-limit.js';
 import { envFor, expectNoKey, startServer, startStandIn } from '../helpers/harness.js';
-import { initialize, request, spawnRawServer } from './raw-server.js';
+import { initialize, request } from '../helpers/json-rpc.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 const FIVE_MIB = 5 * 1024 * 1024;
 
@@ -47,7 +48,7 @@ describe('a request larger than the stdin line limit', () => {
   });
 
   it('answers a string id found at the start of the line, and stays silent when the line has no id', async () => {
-    const server = spawnRawServer(envFor(standIn));
+    const server = spawnServer(envFor(standIn));
     try {
       server.send(initialize(1));
       await server.response(1);

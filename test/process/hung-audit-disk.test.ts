@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, startStandIn } from '../helpers/harness.js';
-import { initialize, spawnRawServer, updateCall } from './raw-server.js';
+import { initialize, updateCall } from '../helpers/json-rpc.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 const EXIT_MARGIN_MS = 4_000;
 
@@ -54,7 +55,7 @@ describe.skipIf(process.platform === 'win32')('an audit log whose writes hang', 
   it.each(['SIGTERM', 'stdin closing'] as const)(
     'after AUDIT_UNAVAILABLE, %s still ends the process within the grace',
     async (how) => {
-      const server = spawnRawServer(
+      const server = spawnServer(
         envFor(standIn, { SOLARPROOF_AUDIT_LOG: fullFifo(), SOLARPROOF_TIMEOUT_MS: '1000' }),
       );
       try {
@@ -79,7 +80,7 @@ describe.skipIf(process.platform === 'win32')('an audit log whose writes hang', 
 
   it('an update waiting on the hung write is cancelled at the end of the grace, and the process exits', async () => {
     standIn.reset();
-    const server = spawnRawServer(
+    const server = spawnServer(
       envFor(standIn, { SOLARPROOF_AUDIT_LOG: fullFifo(), SOLARPROOF_TIMEOUT_MS: '120000' }),
     );
     try {

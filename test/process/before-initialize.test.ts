@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, startStandIn } from '../helpers/harness.js';
-import { initialize, request, spawnRawServer, updateCall } from './raw-server.js';
+import { initialize, request, updateCall } from '../helpers/json-rpc.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 let standIn: Simulator;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ afterAll(() => standIn.close());
 describe('requests before initialize (stdio)', () => {
   it('refuses tools/call and tools/list with a JSON-RPC error, answers ping, and serves once initialized', async () => {
     standIn.reset();
-    const server = spawnRawServer(envFor(standIn));
+    const server = spawnServer(envFor(standIn));
     try {
       server.send(updateCall(1, { pkcustomerid: 79461, phone1: '0400 111 222' }));
       server.send(request(2, 'tools/list'));

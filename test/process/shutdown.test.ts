@@ -11,7 +11,8 @@ import { SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { readAudit } from '../helpers/audit.js';
 import { envFor, expectNoKey, startServer, startStandIn, structured } from '../helpers/harness.js';
-import { initialize, spawnRawServer, updateCall } from './raw-server.js';
+import { initialize, updateCall } from '../helpers/json-rpc.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 /** Exiting takes the grace at most, plus the cancelled calls' last audit write and the close. */
 const EXIT_MARGIN_MS = 4_000;
@@ -82,7 +83,7 @@ describe('shutdown with calls in flight', () => {
   it(`stdin closing: ${IN_FLIGHT} updates in flight all get their real results, then the process exits 0`, async () => {
     slowUpstream();
     const env = envFor(standIn);
-    const server = spawnRawServer(env);
+    const server = spawnServer(env);
     try {
       server.send(initialize(0));
       await server.response(0);
@@ -113,7 +114,7 @@ describe('shutdown with calls in flight', () => {
       return false;
     });
     const env = envFor(standIn);
-    const server = spawnRawServer(env);
+    const server = spawnServer(env);
     try {
       server.send(initialize(0));
       await server.response(0);
