@@ -140,7 +140,9 @@ function positiveInt(
 ): number {
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
+  // Plain decimal digits only: Number() also reads "1e3", "0x3e8", "0b1111101000", "1000.0" and
+  // "+1000", which the README does not allow.
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     problems.push(`${name} must be a whole number from ${min} to ${max}, not "${truncate(raw)}".`);
     return fallback;

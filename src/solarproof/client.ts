@@ -7,11 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { createRedactor, type Redactor, redactUrl } from '../redact.js';
+import { createRedactor, REDACTED, type Redactor, redactUrl } from '../redact.js';
 import {
   ACTIONS,
   API_PATH,
   type CustomerUpdate,
+  isSameEmail,
   parseUpdateCustomerSuccess,
   type UpdateCustomerSuccess,
   updateCustomerBody,
@@ -121,22 +122,23 @@ export class SolarProofClient {
     customerId: number,
     update: CustomerUpdate,
     options: CallOptions = {},
-  ): Promise<Outcome<UpdateCustomerSuccess>> {
+  ): Promise<Outcome<UpdateCustomerSuccess & { customerId: number }>> {
     const prepared = this.prepareUpdateCustomer(customerId, update);
     return this.#send(prepared, options, (response) => {
       const success = parseUpdateCustomerSuccess(response.status, response.body);
-      // A confirmation naming another customer means something is badly wrong; never report it as done.
-      if (typeof success.customerId === 'number' && success.customerId !== customerId) {
+      // A confirmation naming anything but this customer, in the documented form, means something
+      // is badly wrong (or unknown): never report it as done.
+      if (success.customerId !== customerId) {
         throw new SolarProofError(
           'UNEXPECTED_RESPONSE',
-          `Solar Proof confirmed an update of customer ${success.customerId}, but customer ${customerId} was asked for.`,
+          `Solar Proof confirmed an update of customer ${describeId(success.customerId)}, but customer ${customerId} was asked for.`,
           {
             httpStatus: response.status,
             hint: 'Do not retry. Tell the user that Solar Proof confirmed a different customer than requested, and ask them to check both records in Solar Proof.',
           },
         );
       }
-      return success;
+      return { customerId, message: success.message };
     });
   }
 
@@ -148,14 +150,20 @@ export class SolarProofClient {
     };
     return this.#send(prepared, options, (response) => {
       const customer = parseGetCustomer(response.status, response.body);
-      // Returning someone else's record would invite an update of the wrong customer.
-      if (customer.email !== null && customer.email.trim().toLowerCase() !== email.trim().toLowerCase()) {
+      // Returning someone else's record would invite an update of the wrong customer, and a record
+      // that does not say its email cannot be told apart from someone else's.
+      if (customer.email === null || !isSameEmail(email, customer.email)) {
         throw new SolarProofError(
           'UNEXPECTED_RESPONSE',
-          `Solar Proof answered a lookup of ${email} with a customer whose email is ${cleanUpstreamText(customer.email, 254)}.`,
+          customer.email === null
+            ? `Solar Proof answered a lookup of ${email} with a customer record that gives no email.`
+            : `Solar Proof answered a lookup of ${email} with a customer whose email is ${cleanUpstreamText(customer.email, 254)}.`,
           {
             httpStatus: response.status,
-            hint: 'The answer is for a different email than asked, so it is not used. Tell the user; check the address, and do not update anyone on the strength of this answer.',
+            hint:
+              customer.email === null
+                ? 'The answer does not say whose record it is, so it is not used. Tell the user, and do not update anyone on the strength of this answer.'
+                : 'The answer is for a different email than asked, so it is not used. Tell the user; check the address, and do not update anyone on the strength of this answer.',
           },
         );
       }
@@ -296,7 +304,7 @@ export class SolarProofClient {
       const location = headerValue(headers.location);
       throw new SolarProofError(
         'REDIRECT_REFUSED',
-        `Solar Proof answered HTTP ${status} with a redirect${location ? ` to ${safeLocation(location, prepared.url)}` : ''}; redirects are not followed.`,
+        `Solar Proof answered HTTP ${status} with a redirect${location ? ` to ${safeLocation(location, prepared.url, this.#redact)}` : ''}; redirects are not followed.`,
         { httpStatus: status },
       );
     }
@@ -320,7 +328,7 @@ export class SolarProofClient {
       if (parsed === undefined) {
         throw new SolarProofError(
           'UNEXPECTED_RESPONSE',
-          `Solar Proof answered HTTP ${status} with a body that is not JSON (${describeBody(text, headers)}).`,
+          `Solar Proof answered HTTP ${status} with a body that is not JSON (${describeBody(text, headers, this.#redact)}).`,
           { httpStatus: status },
         );
       }
@@ -331,7 +339,7 @@ export class SolarProofClient {
       upstreamError(status, parsed) ??
       new SolarProofError(
         status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_HTTP_ERROR',
-        `Solar Proof answered HTTP ${status} (${describeBody(text, headers)}).`,
+        `Solar Proof answered HTTP ${status} (${describeBody(text, headers, this.#redact)}).`,
         { httpStatus: status },
       )
     );
@@ -500,21 +508,62 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function safeLocation(location: string, requested: URL): string {
+/** An id as the answer gave it: a string in quotes (so " 79461 " shows its spaces), one short line. */
+function describeId(id: number | string): string {
+  return typeof id === 'number' ? String(id) : cleanUpstreamText(JSON.stringify(id), 80);
+}
+
+/**
+ * Where a redirect pointed, without anything that could carry the key: scheme, host and path
+ * only, never the query, fragment or user info, whatever their names. A path that holds the key
+ * in any form the redactor knows (raw, or once percent-decoded) is not shown either.
+ */
+function safeLocation(location: string, requested: URL, redact: Redactor): string {
+  let url: URL;
   try {
-    return redactUrl(new URL(location, requested));
+    // Redacted before parsing: parsing lower-cases a host and re-encodes a path, which would hide the key from the redactor.
+    url = new URL(redact(location), requested);
   } catch {
     return 'an unparseable location';
   }
+  const where = `${url.protocol}//${url.host}`;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    decoded = url.pathname;
+  }
+  const path =
+    redact(url.pathname) !== url.pathname || redact(decoded) !== decoded ? `/${REDACTED}` : url.pathname;
+  const shown = path.length > LOCATION_PATH_MAX ? `${path.slice(0, LOCATION_PATH_MAX)}…` : path;
+  return `${redact(where)}${shown}${url.search || url.hash ? ' (query not shown)' : ''}`;
 }
 
-function describeBody(text: string, headers: Dispatcher.ResponseData['headers']): string {
-  const type = headerValue(headers['content-type'])?.split(';')[0]?.trim() || 'no content type';
+const LOCATION_PATH_MAX = 200;
+
+/** What a non-JSON body was, in a short line. The text is redacted again after tags and spacing are stripped (they could have split a key) and before it is cut. */
+function describeBody(text: string, headers: Dispatcher.ResponseData['headers'], redact: Redactor): string {
+  const header = headerValue(headers['content-type'])?.split(';')[0]?.trim();
+  const type = header ? cleanUpstreamText(redact(header), 80) : 'no content type';
   if (text.length === 0) return `${type}, empty body`;
-  const excerpt = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 120);
+  const excerpt = redact(stripTags(text).replace(/\s+/g, ' ').trim()).slice(0, 120);
   return excerpt ? `${type}: "${excerpt}"` : type;
+}
+
+/**
+ * Replaces each <...> with a space in one pass. /<[^>]*>/g is quadratic on a body full of "<" and
+ * no ">" (every "<" scans to the end), and a body can be a mebibyte.
+ */
+function stripTags(text: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('<', from);
+    if (open === -1) break;
+    const close = text.indexOf('>', open + 1);
+    if (close === -1) break;
+    out += `${text.slice(from, open)} `;
+    from = close + 1;
+  }
+  return out + text.slice(from);
 }

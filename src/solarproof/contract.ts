@@ -29,32 +29,62 @@ export const UPDATABLE_FIELDS = [
 ] as const;
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
 
-// Patterns are plain ECMA-262 so the published JSON Schema means the same in every validator.
 // Control characters never belong in a CRM field: C0 and C1 controls (newlines, tabs, NUL, NEL),
 // the Unicode line and paragraph separators, and the bidirectional overrides that make text
 // display differently from what it is.
 const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
 /** Characters that show nothing: a name made only of these is blank. */
 const INVISIBLE = '\\s\\u200b-\\u200d\\u2060\\ufeff';
-const NO_CONTROL = `[^${CONTROLS}]`;
-/** Any printable text with at least one visible character. */
-const NON_BLANK_TEXT = new RegExp(`^${NO_CONTROL}*[^${INVISIBLE}${CONTROLS}]${NO_CONTROL}*$`);
-const PRINTABLE_TEXT = new RegExp(`^${NO_CONTROL}*$`);
-/** Digits with the separators Australian numbers are written with: "+61 412 345 678", "(02) 9876 5432". */
-const PHONE = /^\+?[0-9 ().-]*[0-9][0-9 ().-]*$/;
-const PHONE_OR_EMPTY = /^(\+?[0-9 ().-]*[0-9][0-9 ().-]*)?$/;
+
+// Every rule is a search for one character from a class, or a few indexOf calls: each reads the
+// value once. An anchored pattern with two repetitions over overlapping classes (the obvious way to
+// say "no controls, at least one visible character") backtracks quadratically on a long near-miss,
+// and one such value froze the whole server. The rules run only once the length check has passed
+// (`abort: true` on it), so an over-long value is refused without being read; being functions,
+// they also keep long patterns out of the JSON Schema a model reads.
+const CONTROL = new RegExp(`[${CONTROLS}]`);
+const VISIBLE = new RegExp(`[^${INVISIBLE}${CONTROLS}]`);
+/** Anything but digits and the separators Australian numbers are written with: "+61 412 345 678", "(02) 9876 5432". */
+const NOT_PHONE = /[^0-9 ().+-]/;
+const DIGIT = /[0-9]/;
 /** Deliberately simple: one @, a dot in the domain, none of the characters that break addresses or markup. */
-const EMAIL_UNSAFE = `\\s@"<>()\\[\\]\\\\,;:${CONTROLS}`;
-const EMAIL = new RegExp(`^[^${EMAIL_UNSAFE}]+@[^.${EMAIL_UNSAFE}]+(\\.[^.${EMAIL_UNSAFE}]+)+$`);
+const EMAIL_UNSAFE = new RegExp(`[\\s"<>()\\[\\]\\\\,;:${CONTROLS}]`);
+/** A lone UTF-16 surrogate cannot travel in a URL or be stored as UTF-8: refuse it rather than let it turn into U+FFFD. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** No control characters, and at least one character that shows. */
+export function isNonBlankText(value: string): boolean {
+  return !CONTROL.test(value) && VISIBLE.test(value);
+}
+
+export function isPrintableText(value: string): boolean {
+  return !CONTROL.test(value);
+}
+
+/** At least one digit; otherwise only digits, spaces, "(", ")", "-", "." and one leading "+". */
+export function isPhone(value: string): boolean {
+  return !NOT_PHONE.test(value) && value.lastIndexOf('+') <= 0 && DIGIT.test(value);
+}
+
+/** local@domain: one @, a non-empty local part, two or more non-empty dot-separated domain labels. */
+export function isEmail(value: string): boolean {
+  const at = value.indexOf('@');
+  if (at < 1 || value.indexOf('@', at + 1) !== -1 || EMAIL_UNSAFE.test(value)) return false;
+  const domain = value.slice(at + 1);
+  return domain.includes('.') && !domain.startsWith('.') && !domain.endsWith('.') && !domain.includes('..');
+}
+
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
 
 export const NAME_MAX = 100;
 export const COMPANY_MAX = 150;
 export const EMAIL_MAX = 254;
 export const PHONE_MAX = 30;
 
-/** A lone UTF-16 surrogate cannot travel in a URL or be stored as UTF-8: refuse it rather than let it turn into U+FFFD. */
-const LONE_SURROGATE = /\p{Cs}/u;
-const wellFormed = (value: string) => !LONE_SURROGATE.test(value);
+/** Past the length limit nothing else is checked: the value is refused without being read. */
+const tooLong = { abort: true } as const;
 const brokenText = (what: string) => ({
   message: `${what} must be valid Unicode text (it contains a broken character)`,
 });
@@ -63,9 +93,9 @@ const name = (what: string, example: string) =>
   z
     .string()
     .min(1)
-    .max(NAME_MAX)
-    .regex(NON_BLANK_TEXT, { message: `${what} must not be blank or contain control characters` })
-    .refine(wellFormed, brokenText(what))
+    .max(NAME_MAX, tooLong)
+    .refine(isNonBlankText, { message: `${what} must not be blank or contain control characters` })
+    .refine(isWellFormed, brokenText(what))
     .describe(
       `${what}. Must not be empty. Up to ${NAME_MAX} characters, sent exactly as given. Example: "${example}".`,
     );
@@ -73,8 +103,8 @@ const name = (what: string, example: string) =>
 const phone = (what: string, example: string, required: boolean) =>
   z
     .string()
-    .max(PHONE_MAX)
-    .regex(required ? PHONE : PHONE_OR_EMPTY, {
+    .max(PHONE_MAX, tooLong)
+    .refine((value) => isPhone(value) || (!required && value === ''), {
       message: `${what} may contain only digits, spaces, "+", "(", ")", "-" and "."${required ? ' and must not be empty' : ''}`,
     })
     .describe(
@@ -96,9 +126,9 @@ export const updateFieldSchemas = {
   surname: name('Customer’s last name (surname)', 'Smith'),
   email: z
     .string()
-    .max(EMAIL_MAX)
-    .regex(EMAIL, { message: 'email must be a valid address such as john.smith@example.com' })
-    .refine(wellFormed, brokenText('email'))
+    .max(EMAIL_MAX, tooLong)
+    .refine(isEmail, { message: 'email must be a valid address such as john.smith@example.com' })
+    .refine(isWellFormed, brokenText('email'))
     .meta({ format: 'email' })
     .describe(
       'Customer’s email address, e.g. "john.smith@example.com". Must be valid and should be unique: two customers with one email cause problems in Solar Proof, so confirm a changed email with the user.',
@@ -112,9 +142,9 @@ export const updateFieldSchemas = {
     ),
   companyname: z
     .string()
-    .max(COMPANY_MAX)
-    .regex(PRINTABLE_TEXT, { message: 'companyname must not contain control characters' })
-    .refine(wellFormed, brokenText('companyname'))
+    .max(COMPANY_MAX, tooLong)
+    .refine(isPrintableText, { message: 'companyname must not contain control characters' })
+    .refine(isWellFormed, brokenText('companyname'))
     .describe(
       `Company name, for commercial customers. Up to ${COMPANY_MAX} characters; an empty string asks Solar Proof to clear it. Example: "Smith Solar Solutions".`,
     ),
@@ -146,8 +176,43 @@ export function fieldsIn(update: CustomerUpdate): UpdatableField[] {
 }
 
 export interface UpdateCustomerSuccess {
+  /** A number when the answer gave the id in a documented form; otherwise exactly what it sent. */
   customerId: number | string;
   message: string;
+}
+
+/**
+ * The id an Update Customer confirmation names, read the documented way: a JSON number, or the
+ * decimal digits of a positive integer as a string ("79461"). Nothing else is an id: no sign, no
+ * leading zero, no decimal point or exponent, no surrounding space ("080125" and " 79461 " are
+ * not 80125 and 79461, they are answers in a shape this server does not know).
+ */
+export function readCustomerId(raw: string | number): number | undefined {
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw > 0 ? raw : undefined;
+  if (!/^[1-9][0-9]{0,15}$/.test(raw)) return undefined;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * Whether the email a lookup answered with is the one asked for. Addresses are compared exactly,
+ * but for the case of ASCII letters (Solar Proof may store "John.Smith@Example.com") and ASCII
+ * spaces around the answer. Unicode case folding is not used: it makes different addresses equal
+ * ("\u212a" KELVIN SIGN folds to "k").
+ */
+export function isSameEmail(asked: string, answered: string): boolean {
+  // Index arithmetic, not /\s+$/: a trailing-space pattern rescans a long run from each position.
+  let start = 0;
+  let end = answered.length;
+  while (start < end && ASCII_SPACE.has(answered.charCodeAt(start))) start++;
+  while (end > start && ASCII_SPACE.has(answered.charCodeAt(end - 1))) end--;
+  return end - start === asked.length && asciiLower(answered.slice(start, end)) === asciiLower(asked);
+}
+
+const ASCII_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /**
@@ -182,10 +247,7 @@ export function parseUpdateCustomerSuccess(status: number, body: unknown): Updat
     const rawId = body.CustomerId ?? body.customerId ?? body.id;
     const rawMessage = body.Message ?? body.message;
     if ((typeof rawId === 'string' || typeof rawId === 'number') && typeof rawMessage === 'string') {
-      const text = String(rawId).trim();
-      const customerId =
-        /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
-      return { customerId, message: cleanUpstreamText(rawMessage) };
+      return { customerId: readCustomerId(rawId) ?? rawId, message: cleanUpstreamText(rawMessage) };
     }
   }
   throw new SolarProofError(

@@ -117,7 +117,7 @@ export async function runTool(
   try {
     const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
     if (!parsed.success) {
-      const issues = describeIssues(parsed.error);
+      const issues = describeIssues(parsed.error, context.redact);
       throw new SolarProofError(
         'INVALID_ARGUMENTS',
         `Invalid arguments for ${tool.name}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`,
@@ -145,21 +145,28 @@ export async function runTool(
       durationMs: elapsed(started),
       ...(failure.code === 'INTERNAL' ? { cause: String(failure.cause ?? error) } : {}),
     });
-    let data: Record<string, unknown> = errorData(context, failure);
+    let data: Record<string, unknown> = errorData(context, failure, context.redact);
     // The SDK client validates error results against the output schema too; never send one it rejects.
     if (!tool.outputSchema.safeParse(data).success) {
       context.logger.error('error result breaks the output schema', { tool: tool.name, code: failure.code });
-      data = errorData(context, new SolarProofError('INTERNAL', failure.message));
+      data = errorData(context, new SolarProofError('INTERNAL', failure.message), context.redact);
     }
-    return render(context, `${tool.name} failed: ${data.code}. ${failure.message}`, data, true);
+    return render(context, `${tool.name} failed: ${data.code}. ${data.message}`, data, true);
   }
 }
 
-export function errorData(context: Pick<ToolContext, 'mode'>, failure: SolarProofError) {
+/** Longest message an error result carries; upstream text is already cut shorter (500). */
+const ERROR_MESSAGE_MAX = 4_000;
+
+export function errorData(
+  context: Pick<ToolContext, 'mode'>,
+  failure: SolarProofError,
+  redact: Redactor = (text) => text,
+) {
   return {
     ok: false,
     mode: context.mode,
-    message: failure.message,
+    message: cleanUpstreamText(redact(failure.message), ERROR_MESSAGE_MAX),
     code: failure.code,
     retryable: failure.retryable,
     hint: failure.hint,
@@ -186,8 +193,9 @@ function render(
   // Pretty JSON reads well but grows with nesting depth; past a few kilobytes compact is kinder.
   const compact = JSON.stringify(structured);
   const body = compact.length <= PRETTY_JSON_MAX ? JSON.stringify(structured, null, 2) : compact;
-  // The summary must stay one line, or clients that split off the JSON misread the block.
-  const text = `${context.redact(cleanUpstreamText(summary, 1_000))}${sandboxNote}\n${body}`;
+  // The summary must stay one line, or clients that split off the JSON misread the block. It is
+  // redacted before it is cut: a key cut in half is no longer recognised, and its first half would show.
+  const text = `${cleanUpstreamText(context.redact(summary), 1_000)}${sandboxNote}\n${body}`;
   return {
     content: [{ type: 'text', text }],
     structuredContent: structured,
@@ -202,16 +210,38 @@ function asSolarProofError(error: unknown): SolarProofError {
   });
 }
 
-function describeIssues(error: z.ZodError): ArgumentIssue[] {
-  return error.issues.map((issue) => {
+/** An error answer stays small whatever the input: 10,000 unknown keys must not become megabytes. */
+const ISSUES_MAX = 20;
+const KEYS_LISTED_MAX = 10;
+const ISSUE_PATH_MAX = 120;
+const ISSUE_MESSAGE_MAX = 300;
+
+/**
+ * zod's issues as the result's `issues`: at most ISSUES_MAX, then one entry counting the rest;
+ * each path and message cut to length. Argument names come from the caller and could be anything
+ * (the key itself, a mebibyte of text), so each is redacted before it is cut.
+ */
+function describeIssues(error: z.ZodError, redact: Redactor): ArgumentIssue[] {
+  const bound = (text: string, max: number) => cleanUpstreamText(redact(text), max);
+  const issues = error.issues.slice(0, ISSUES_MAX).map((issue): ArgumentIssue => {
     if (issue.code === 'unrecognized_keys') {
+      const listed = issue.keys.slice(0, KEYS_LISTED_MAX).map((key) => bound(key, ISSUE_PATH_MAX));
+      const more = issue.keys.length - listed.length;
       return {
-        path: issue.keys.join(', '),
+        path: `${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
         message: `not an argument of this tool (allowed: see the input schema); remove ${issue.keys.length > 1 ? 'them' : 'it'}`,
       };
     }
-    return { path: issue.path.map(String).join('.'), message: issue.message };
+    return {
+      path: bound(issue.path.map(String).join('.'), ISSUE_PATH_MAX),
+      message: bound(issue.message, ISSUE_MESSAGE_MAX),
+    };
   });
+  const more = error.issues.length - issues.length;
+  if (more > 0) {
+    issues.push({ path: '', message: `and ${more} more issues not listed; fix the ones above first` });
+  }
+  return issues;
 }
 
 function elapsed(started: number): number {

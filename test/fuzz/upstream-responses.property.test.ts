@@ -136,6 +136,8 @@ const weird: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }),
 );
 const idValue = fc.oneof(
+  // The requested id, in its two documented forms, often enough that successes are common.
+  { arbitrary: fc.constantFrom('79461', 79461), weight: 3 },
   fc.constantFrom('79461', 79461, ' 79461 ', '079461', '0', '-5', '', 'abc', '1e3', '12345678901234567890'),
   fc.integer({ min: 1, max: 2 ** 31 }).map(String),
   weird,
@@ -181,7 +183,8 @@ const customerLike = fc.record(
     customer_id: idValue,
     customer_first_name: fc.oneof(text, weird),
     customer_last_name: fc.oneof(text, weird),
-    customer_email: fc.oneof(fc.constant('john.smith@example.com'), text, weird),
+    // The email asked for, often: an answer without it (or with another) is refused.
+    customer_email: fc.oneof({ arbitrary: fc.constant('john.smith@example.com'), weight: 3 }, text, weird),
     customer_phone_1: fc.oneof(text, weird),
     customer_type: fc.oneof(
       fc.constantFrom('Residential', 'large scale', 'LARGESCALE', 'commercial ', 'Farm'),
@@ -462,11 +465,9 @@ function errorMarker(body: unknown): ErrorCode | undefined {
 /** Every update in this file is of customer 79461. */
 const REQUESTED_ID = 79461;
 
-/** A confirmation that names another customer (by a numeric id) is not a success. */
+/** Only a confirmation naming exactly the requested customer is a success: 79461 or "79461". */
 function confirmsRequested(id: string | number): boolean {
-  const text = String(id).trim();
-  const numeric = /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text));
-  return !numeric || Number(text) === REQUESTED_ID;
+  return id === REQUESTED_ID || id === String(REQUESTED_ID);
 }
 
 function successShape(body: unknown): boolean {

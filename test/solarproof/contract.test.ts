@@ -276,7 +276,7 @@ describe('parseUpdateCustomerSuccess', () => {
       message: 'ok',
     });
     expect(parseUpdateCustomerSuccess(200, { Message: 'ok', CustomerId: 81307 }).customerId).toBe(81307);
-    expect(parseUpdateCustomerSuccess(200, { message: 'ok', customerId: ' 82550 ' })).toEqual({
+    expect(parseUpdateCustomerSuccess(200, { message: 'ok', customerId: '82550' })).toEqual({
       customerId: 82550,
       message: 'ok',
     });
@@ -292,6 +292,10 @@ describe('parseUpdateCustomerSuccess', () => {
     expect(
       parseUpdateCustomerSuccess(200, { Message: 'ok', CustomerId: '99999999999999999' }).customerId,
     ).toBe('99999999999999999');
+    // Not trimmed: a padded id is not the documented form (issue 7).
+    expect(parseUpdateCustomerSuccess(200, { Message: 'ok', CustomerId: ' 82550 ' }).customerId).toBe(
+      ' 82550 ',
+    );
   });
 
   it('cleans the upstream message', () => {
