@@ -4,7 +4,7 @@
  * numbers only.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, loadConfig } from '../../src/config.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, loadConfig } from '../src/config.js';
 
 describe('integer settings', () => {
   it.each(['1e3', '0x3e8', '0X3E8', '0b1111101000', '0o1750', '1000.0', '+1000', '1_000', '1 000', '١٠٠٠'])(

@@ -5,9 +5,9 @@
  * not matched. Each form the README names is checked here, and the redactor stays linear.
  */
 import { describe, expect, it } from 'vitest';
-import { createRedactor, REDACTED } from '../../src/redact.js';
-import { cleanUpstreamText } from '../../src/solarproof/errors.js';
-import { expectNoKey, SENTINEL_KEY } from '../helpers/harness.js';
+import { createRedactor, REDACTED } from '../src/redact.js';
+import { cleanUpstreamText } from '../src/solarproof/errors.js';
+import { expectNoKey, SENTINEL_KEY } from './helpers/harness.js';
 
 const redact = createRedactor([SENTINEL_KEY]);
 const KEY = SENTINEL_KEY;

@@ -9,11 +9,12 @@
  * same bytes and structure (the SDK reads `arguments` as a record, key by key), and the server
  * answers at once without validating anything. Before issue 7, "a"×80000 + "\t" alone took ~3 s.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { MAX_LINE_BYTES } from '../../src/stdin-limit.js';
-import { envFor, expectNoKey, SENTINEL_KEY, SERVER_ENTRY, startStandIn } from '../helpers/harness.js';
+import { envFor, expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
+import { spawnServer } from '../helpers/spawn.js';
 
 /** A little under the stdin limit, so the line reaches the SDK rather than being dropped. */
 const LINE_BYTES = MAX_LINE_BYTES - 4096;
@@ -24,7 +25,7 @@ interface Answer {
   bytes: number;
 }
 
-/** The server over raw pipes, reading each stdout line once (answers can be large). */
+/** The server over raw pipes, noting when each answer line arrived. */
 class RawServer {
   readonly child: ChildProcessWithoutNullStreams;
   #pending = '';
@@ -33,7 +34,7 @@ class RawServer {
   stderr = '';
 
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [SERVER_ENTRY], { env: { PATH: process.env.PATH ?? '', ...env } });
+    this.child = spawnServer(env).child;
     this.child.stdout.on('data', (chunk: Buffer) => {
       const at = performance.now();
       this.#pending += chunk.toString('utf8');

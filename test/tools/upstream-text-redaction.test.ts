@@ -13,12 +13,12 @@ import {
   type ServerProcess,
   structured,
   textData,
-  useStandInAndServer,
+  useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 
 let standIn: Simulator;
 let server: ServerProcess;
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;
   server = p;
 });
