@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { SolarProofClient } from './solarproof/client.js';
+import { CustomerDirectory } from './solarproof/customer-directory.js';
 import { SolarProofError } from './solarproof/errors.js';
 import { registerTools } from './tools/catalog.js';
 import type { Mode, ToolContext } from './tools/define.js';
@@ -37,6 +38,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
   const audit: AuditSink =
     options.audit ?? (config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit);
   let client: SolarProofClient | undefined;
+  let customers: CustomerDirectory | undefined;
 
   const context: ToolContext = {
     config,
@@ -62,6 +64,11 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
         redact,
       });
       return client;
+    },
+    // Reaches Solar Proof through client() above, so its CONFIGURATION checks apply to every lookup.
+    get customers() {
+      customers ??= new CustomerDirectory({ config, client: () => context.client(), logger: options.logger });
+      return customers;
     },
   };
 

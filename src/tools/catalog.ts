@@ -7,11 +7,12 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import { runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { type CallExtra, runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { findCustomersTool } from './find-customers.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
 
-export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, updateCustomerTool];
+export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, findCustomersTool, updateCustomerTool];
 
 /**
  * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema
@@ -45,7 +46,16 @@ export function registerTools(
         `Unknown tool "${request.params.name}". Available: ${[...byName.keys()].join(', ')}.`,
       );
     }
-    return runTool(tool, request.params.arguments, context, { signal: extra.signal });
+    const callExtra: CallExtra = { signal: extra.signal };
+    const token = extra._meta?.progressToken;
+    if (token !== undefined) {
+      callExtra.progress = (progress, total, message) =>
+        extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), message },
+        });
+    }
+    return runTool(tool, request.params.arguments, context, callExtra);
   });
 }
 
