@@ -210,7 +210,10 @@ export class SolarProofClient {
   }
 
   /** Get Customer of Project (action getcustomerofproject). */
-  async getCustomerOfProject(projectId: number, options: CallOptions = {}): Promise<Outcome<ProjectCustomer>> {
+  async getCustomerOfProject(
+    projectId: number,
+    options: CallOptions = {},
+  ): Promise<Outcome<ProjectCustomer>> {
     const prepared: PreparedRequest = {
       method: 'GET',
       url: this.#url(ACTIONS.getCustomerOfProject, { project_id: String(projectId) }),

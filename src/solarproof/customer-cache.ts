@@ -6,7 +6,7 @@
  * Keyed by account (today one per process: the configured base URL and key, hashed), so a server
  * that one day serves several accounts keeps their customers apart.
  */
-import { type CustomerSummary, SUMMARY_FIELDS, type SearchKeys, searchKeys, summarise } from './matching.js';
+import { type CustomerSummary, type SearchKeys, SUMMARY_FIELDS, searchKeys, summarise } from './matching.js';
 
 export interface CachedCustomer {
   summary: CustomerSummary;
@@ -79,7 +79,8 @@ export class CustomerCache {
     if (!cached) return;
     const summary = { ...cached.summary };
     for (const field of SUMMARY_FIELDS) {
-      if (field !== 'pkcustomerid' && fields[field] !== undefined) Object.assign(summary, { [field]: fields[field] });
+      if (field !== 'pkcustomerid' && fields[field] !== undefined)
+        Object.assign(summary, { [field]: fields[field] });
     }
     this.get(account)?.customers.set(id, cachedCustomer(summary));
   }

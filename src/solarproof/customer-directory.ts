@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { IdLookupForm, SolarProofClient } from './client.js';
-import { type CustomerUpdate, CUSTOMERS_PER_PAGE } from './contract.js';
+import { CUSTOMERS_PER_PAGE, type CustomerUpdate } from './contract.js';
 import type { Customer, CustomerPage, ProjectCustomer } from './customer.js';
 import {
   type CachedCustomer,
@@ -16,8 +16,8 @@ import {
   cachedCustomer,
   type ScanStop,
 } from './customer-cache.js';
-import type { CustomerSummary } from './matching.js';
 import { SolarProofError } from './errors.js';
+import type { CustomerSummary } from './matching.js';
 
 /**
  * Whether Get Customer by id works here: unknown until one lookup answers; `refused` once both

@@ -267,9 +267,13 @@ export function parseCustomerOfProject(status: number, body: unknown, projectId:
     (Array.isArray(raw) && raw.length === 0) ||
     (isRecord(raw) && Object.keys(raw).length === 0)
   ) {
-    throw new SolarProofError('CUSTOMER_NOT_FOUND', `Solar Proof found no customer for project ${projectId}.`, {
-      httpStatus: status,
-    });
+    throw new SolarProofError(
+      'CUSTOMER_NOT_FOUND',
+      `Solar Proof found no customer for project ${projectId}.`,
+      {
+        httpStatus: status,
+      },
+    );
   }
   const record = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
   if (!isRecord(record)) {
@@ -291,7 +295,8 @@ export function parseCustomerOfProject(status: number, body: unknown, projectId:
   const pkcustomerid = toId(record.customerID);
   if (pkcustomerid === null && present(record.customerID)) unmapped.set('customerID', record.customerID);
   const gststatus = toGstStatus(record.gstRegistered);
-  if (gststatus === null && present(record.gstRegistered)) unmapped.set('gstRegistered', record.gstRegistered);
+  if (gststatus === null && present(record.gstRegistered))
+    unmapped.set('gstRegistered', record.gstRegistered);
   const customer: Customer = {
     pkcustomerid,
     firstname: text('firstName'),

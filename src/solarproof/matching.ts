@@ -231,7 +231,7 @@ function matchText(
     for (const name of keys.names) {
       const kind = name.words.includes(word)
         ? 'exact'
-        : name.words.some((w) => w.startsWith(word))
+        : name.words.some((w) => w.startsWith(word)) || name.compact.startsWith(word)
           ? 'prefix'
           : name.compact.includes(word)
             ? 'fragment'
@@ -294,7 +294,9 @@ export function rankMatches<T extends { summary: CustomerSummary; keys: SearchKe
     const da = a.item.summary.creationDate ?? '';
     const db = b.item.summary.creationDate ?? '';
     if (da !== db) return da < db ? 1 : -1;
-    return (a.item.summary.pkcustomerid ?? Number.MAX_SAFE_INTEGER) -
-      (b.item.summary.pkcustomerid ?? Number.MAX_SAFE_INTEGER);
+    return (
+      (a.item.summary.pkcustomerid ?? Number.MAX_SAFE_INTEGER) -
+      (b.item.summary.pkcustomerid ?? Number.MAX_SAFE_INTEGER)
+    );
   });
 }
