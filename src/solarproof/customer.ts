@@ -261,7 +261,7 @@ export function parseCustomerOfProject(status: number, body: unknown, projectId:
   const failure = upstreamError(status, body);
   if (failure) throw failure;
   const holder = isRecord(body) && isRecord(body.data) && !('Customer' in body) ? body.data : body;
-  const raw = isRecord(holder) ? (holder.Customer ?? holder.customer) : undefined;
+  const raw = isRecord(holder) ? ('Customer' in holder ? holder.Customer : holder.customer) : undefined;
   if (
     raw === null ||
     (Array.isArray(raw) && raw.length === 0) ||
