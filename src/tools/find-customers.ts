@@ -155,7 +155,7 @@ export const findCustomersTool = defineTool({
     const message =
       ranked.length === 0
         ? `No customer matches ${quoted} (searched ${searched}).`
-        : `${ranked.length} customer${ranked.length === 1 ? '' : 's'} match ${quoted}${ranked.length > limit ? `, best ${limit} shown` : ''} (searched ${searched}).`;
+        : `${ranked.length} customer${ranked.length === 1 ? ' matches' : 's match'} ${quoted}${ranked.length > limit ? `, best ${limit} shown` : ''} (searched ${searched}).`;
     const suggestion = suggest(scan, ranked.length, limit, parsed.kind);
     return {
       summary: message,

@@ -215,7 +215,7 @@ describe('the result', () => {
     });
     expect(data).toMatchObject({ ok: true, mode: 'live', totalMatches: 1 });
     expect(data.message).toBe(
-      '1 customer match "Smith Solar Solutions" (searched 117 customers from 3 pages).',
+      '1 customer matches "Smith Solar Solutions" (searched 117 customers from 3 pages).',
     );
     expect(data.suggestion).toBeUndefined();
     expect(textData(result)).toEqual(data);
