@@ -12,7 +12,7 @@ import type { Mode, ToolContext } from './tools/define.js';
 
 export const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
-  'To change a customer: find them with get_customer (by email) to learn pkcustomerid and the current values,',
+  'To change a customer: find them with get_customer (by email, id or project) or, with only a name, phone or company, find_customers, to learn pkcustomerid and the current values;',
   'preview with update_customer dryRun=true when the change is not trivial, confirm with the user, then call update_customer with only the fields that change.',
   'Never invent values you were not given.',
   'Every result has ok; on failure follow its hint, and retry only when retryable is true.',
