@@ -59,11 +59,13 @@ const searchStarted = performance.now();
 for (let i = 0; i < SEARCHES; i++) rankMatches(parseQuery(queries[i % queries.length] as string), list);
 const searchMs = (performance.now() - searchStarted) / SEARCHES;
 
-console.log(`customers cached:        ${scan.snapshot.customers.size} (${scan.snapshot.pages} pages, ${scan.snapshot.stop})`);
-console.log(`heap kept by the cache:  ${((after - before) / 1024 / 1024).toFixed(1)} MB (${Math.round((after - before) / scan.snapshot.customers.size)} bytes a customer)`);
+console.log(
+  `customers cached:        ${scan.snapshot.customers.size} (${scan.snapshot.pages} pages, ${scan.snapshot.stop})`,
+);
+console.log(
+  `heap kept by the cache:  ${((after - before) / 1024 / 1024).toFixed(1)} MB (${Math.round((after - before) / scan.snapshot.customers.size)} bytes a customer)`,
+);
 console.log(`scan over loopback:      ${Math.round(scanMs)} ms`);
 console.log(`one search of the cache: ${searchMs.toFixed(1)} ms (mean of ${SEARCHES})`);
-// Keep the directory alive until after the measurement.
-if (!directory.idLookups) console.log('');
 await client.close();
 await simulator.close();

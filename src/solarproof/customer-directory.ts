@@ -52,6 +52,7 @@ export interface DirectoryOptions {
 }
 
 type PageOutcome = { page: CustomerPage } | { error: unknown };
+type PagesRead = { snapshot: CustomerSnapshot; failure?: SolarProofError };
 
 export class CustomerDirectory {
   readonly #options: DirectoryOptions;
@@ -61,6 +62,11 @@ export class CustomerDirectory {
   /** The form that answered an id lookup, tried alone from then on. */
   #workingForm: IdLookupForm | undefined;
   #account: string | undefined;
+  /**
+   * Changes learnt while a scan is reading (an update sent, a record read): pages read before them
+   * hold the old values, so each scan applies them to its list before the list is kept.
+   */
+  readonly #scanning = new Set<Array<(customers: Map<number | string, CachedCustomer>) => void>>();
 
   constructor(options: DirectoryOptions) {
     this.#options = options;
@@ -137,7 +143,7 @@ export class CustomerDirectory {
       const known = Object.fromEntries(
         Object.entries(customer).filter(([field, v]) => v !== null && field !== 'unmapped'),
       ) as Partial<CustomerSummary>;
-      this.#cache.patch(this.#accountKey(), customer.pkcustomerid, known);
+      this.#patch(customer.pkcustomerid, known);
     }
     return value;
   }
@@ -145,7 +151,7 @@ export class CustomerDirectory {
   /** An update made through this server: the cached copy takes the fields sent. */
   updated(customerId: number, update: CustomerUpdate): void {
     const { gststatus, ...rest } = update;
-    this.#cache.patch(this.#accountKey(), customerId, {
+    this.#patch(customerId, {
       ...rest,
       ...(gststatus === 0 || gststatus === 1 ? { gststatus } : {}),
     });
@@ -163,7 +169,16 @@ export class CustomerDirectory {
     if (cached) return { snapshot: cached, cachedSeconds: this.#cache.ageSeconds(cached), fromCache: true };
     const client = this.#options.client();
     const started = performance.now();
-    const { snapshot, failure } = await this.#readPages(client, signal, onPage);
+    const changes: Array<(customers: Map<number | string, CachedCustomer>) => void> = [];
+    this.#scanning.add(changes);
+    let read: PagesRead;
+    try {
+      read = await this.#readPages(client, signal, onPage);
+    } finally {
+      this.#scanning.delete(changes);
+    }
+    const { snapshot, failure } = read;
+    for (const change of changes) change(snapshot.customers);
     // A list cut short by time or a failure is not kept: the next search should try again.
     if (snapshot.stop === 'end' || snapshot.stop === 'page-cap') this.#cache.set(account, snapshot);
     this.#logger.info('customer scan finished', {
@@ -179,7 +194,7 @@ export class CustomerDirectory {
     client: SolarProofClient,
     signal: AbortSignal,
     onPage: ((progress: ScanProgress) => void) | undefined,
-  ): Promise<{ snapshot: CustomerSnapshot; failure?: SolarProofError }> {
+  ): Promise<PagesRead> {
     const { scanMaxPages, scanTimeoutMs } = this.#options.config;
     const concurrency = this.#options.concurrency ?? SCAN_CONCURRENCY;
     // One controller for the caller's cancellation and the scan's own deadline; every page request
@@ -277,6 +292,20 @@ export class CustomerDirectory {
 
   #remember(customer: Customer): void {
     this.#cache.remember(this.#accountKey(), customer);
+    const id = customer.pkcustomerid;
+    if (id !== null) this.#duringScans((customers) => customers.set(id, cachedCustomer(customer)));
+  }
+
+  #patch(customerId: number, fields: Partial<CustomerSummary>): void {
+    this.#cache.patch(this.#accountKey(), customerId, fields);
+    this.#duringScans((customers) => {
+      const cached = customers.get(customerId);
+      if (cached) customers.set(customerId, cachedCustomer({ ...cached.summary, ...fields }));
+    });
+  }
+
+  #duringScans(change: (customers: Map<number | string, CachedCustomer>) => void): void {
+    for (const changes of this.#scanning) changes.push(change);
   }
 
   /** The account the cache is keyed by: its URL and a hash of its key (never the key itself). */

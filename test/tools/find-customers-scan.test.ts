@@ -377,6 +377,29 @@ describe('the cache', () => {
     });
   });
 
+  it('an update made while a scan is reading is not undone by the pages read before it', async () => {
+    // Each page is what the account held when it was asked for, answered 400 ms later.
+    onPages(async (page, _req, res) => {
+      const body = sortedCustomers()
+        .slice((page - 1) * 50, page * 50)
+        .map(toGetCustomerShape);
+      await sleep(400);
+      send(res, 200, body);
+      return true;
+    });
+    await withServer({}, async (server) => {
+      const search = find(server, 'smith');
+      await standIn.waitForRequests(1);
+      const update = await server.call({ pkcustomerid: 80125, phone1: '0400 111 222' });
+      expect(structured(update)).toMatchObject({ ok: true });
+      expect((await search).data.scan).toMatchObject({ complete: true, cachedSeconds: 0 });
+      standIn.requests.length = 0;
+      const found = await find(server, '0400 111 222');
+      expect(standIn.requests).toHaveLength(0);
+      expect(found.data.customers).toEqual([expect.objectContaining({ pkcustomerid: 80125 })]);
+    });
+  });
+
   it('a dry run or a failed update leaves the cached copy alone', async () => {
     await withServer({}, async (server) => {
       await find(server, 'mei');
