@@ -232,7 +232,7 @@ describe('concurrency and cancellation', () => {
       inFlight++;
       most = Math.max(most, inFlight);
       res.on('close', () => inFlight--);
-      await sleep(300);
+      await sleep(500);
       return false;
     });
     await withServer({ SOLARPROOF_CACHE_TTL_SECONDS: '0' }, async (server) => {
@@ -246,7 +246,7 @@ describe('concurrency and cancellation', () => {
   it('cancelling mid-scan stops further page requests at once', async () => {
     addCustomers(400);
     onPages(async () => {
-      await sleep(500);
+      await sleep(1_000);
       return false;
     });
     await withServer({}, async (server) => {
