@@ -5,7 +5,13 @@
  * with a code, per-field issues and a hint, like every other failure.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type ServerNotification,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { type CallExtra, runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { findCustomersTool } from './find-customers.js';
@@ -46,17 +52,24 @@ export function registerTools(
         `Unknown tool "${request.params.name}". Available: ${[...byName.keys()].join(', ')}.`,
       );
     }
-    const callExtra: CallExtra = { signal: extra.signal };
-    const token = extra._meta?.progressToken;
-    if (token !== undefined) {
-      callExtra.progress = (progress, total, message) =>
-        extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), message },
-        });
-    }
-    return runTool(tool, request.params.arguments, context, callExtra);
+    return runTool(tool, request.params.arguments, context, { signal: extra.signal, ...progressFor(extra) });
   });
+}
+
+/** A way to report progress, only when the client sent a progressToken (MCP sends none otherwise). */
+function progressFor(extra: {
+  _meta?: { progressToken?: string | number } | undefined;
+  sendNotification: (notification: ServerNotification) => Promise<void>;
+}): Pick<CallExtra, 'progress'> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return {};
+  return {
+    progress: (progress, total, message) =>
+      extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), message },
+      }),
+  };
 }
 
 export function describeTool(tool: ToolDefinition): Tool {
