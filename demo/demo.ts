@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: the whole job with no Solar Proof account. Starts the built server in sandbox
  * mode over stdio, drives it with the MCP SDK's own client exactly as Claude Desktop would, and
- * prints a readable transcript: the tools, a lookup by email, a dry-run preview, the update, a
- * second lookup that shows the change, an error with its hint, and the audit records written.
+ * prints a readable transcript: the tools; finding customers by company, by a phone number written
+ * differently from the record, and by project; a lookup by email, a dry-run preview, the update, a
+ * second lookup that shows the change, a search the update kept fresh, an error with its hint, and
+ * the audit records written.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +45,14 @@ async function call(name: string, args: Record<string, unknown>): Promise<Record
   return data;
 }
 
+/** One line per search match: who, what matched, and the values a change would be about. */
+function describeMatch(match: Record<string, any> | undefined): string {
+  if (!match) return 'no match';
+  const company = match.companyname ? `, ${match.companyname}` : '';
+  const gst = match.gststatus === 1 ? 'GST registered' : 'not GST registered';
+  return `${match.pkcustomerid} ${match.firstname} ${match.surname}${company} — ${match.match} match on ${match.matched.join(', ')}; phone1 ${match.phone1}; ${gst}`;
+}
+
 try {
   await client.connect(transport);
   const server = client.getServerVersion();
@@ -51,10 +61,6 @@ try {
       `Solar Proof MCP server ${server?.version} — sandbox demo (simulated Solar Proof, no account, nothing leaves this machine)`,
     ),
   );
-  console.log(
-    dim(`The user says: "John Smith's email is john.smith@example.com. Change his mobile to 0400 999 888."`),
-  );
-
   step(1, 'The tools the server offers');
   const { tools } = await client.listTools();
   for (const tool of tools) {
@@ -62,7 +68,36 @@ try {
     console.log(`   • ${tool.name} — ${tool.title} (${hints})`);
   }
 
-  step(2, 'Look the customer up by email to learn the id and current values');
+  step(2, 'The user says: "Mark Smith Solar Solutions as GST registered." Find the customer by company');
+  const byCompany = await call('find_customers', { query: 'Smith Solar Solutions' });
+  const company = byCompany.customers[0];
+  console.log(indent(describeMatch(company)));
+  console.log(
+    indent(
+      company.gststatus === 1
+        ? `Already GST registered (gststatus 1): nothing to change, so nothing is sent; the assistant tells the user.`
+        : `Not GST registered yet: update_customer { pkcustomerid: ${company.pkcustomerid}, gststatus: 1 } would change it.`,
+    ),
+  );
+
+  step(3, 'The user says: "Who rang from +61 433 221 908?" (stored as 0433 221 908)');
+  const byPhone = await call('find_customers', { query: '+61 433 221 908' });
+  console.log(indent(describeMatch(byPhone.customers[0])));
+
+  step(4, 'The user says: "Whose is project 51877?" Look the customer up by project');
+  const byProject = await call('get_customer', { projectId: 51877 });
+  console.log(
+    indent(
+      `pkcustomerid ${byProject.customer.pkcustomerid}, ${byProject.customer.firstname} ${byProject.customer.surname}, ${byProject.customer.companyname}; site: ${byProject.project.siteAddress}`,
+    ),
+  );
+
+  console.log(
+    dim(
+      `\nThe user says: "John Smith's email is john.smith@example.com. Change his mobile to 0400 999 888."`,
+    ),
+  );
+  step(5, 'Look the customer up by email to learn the id and current values');
   const before = await call('get_customer', { email: 'john.smith@example.com' });
   const customer = before.customer;
   console.log(
@@ -76,7 +111,7 @@ try {
     ),
   );
 
-  step(3, 'Preview the change with a dry run: the exact request, nothing sent');
+  step(6, 'Preview the change with a dry run: the exact request, nothing sent');
   const preview = await call('update_customer', {
     pkcustomerid: customer.pkcustomerid,
     phone1: '0400 999 888',
@@ -85,7 +120,7 @@ try {
   console.log(indent(`${preview.request.method} ${preview.request.url}`));
   console.log(indent(JSON.stringify(preview.request.body)));
 
-  step(4, 'Apply the update (only the changed field is sent)');
+  step(7, 'Apply the update (only the changed field is sent)');
   const update = await call('update_customer', {
     pkcustomerid: customer.pkcustomerid,
     phone1: '0400 999 888',
@@ -96,7 +131,7 @@ try {
     ),
   );
 
-  step(5, 'Look again: the change is there, everything else untouched');
+  step(8, 'Look again: the change is there, everything else untouched');
   const after = await call('get_customer', { email: 'john.smith@example.com' });
   console.log(
     indent(
@@ -104,12 +139,16 @@ try {
     ),
   );
 
-  step(6, 'A mistake: an id that does not exist');
+  step(9, 'Search by the new number: the cached list already has it (the update refreshed it)');
+  const refreshed = await call('find_customers', { query: '0400999888' });
+  console.log(indent(describeMatch(refreshed.customers[0])));
+
+  step(10, 'A mistake: an id that does not exist');
   const failure = await call('update_customer', { pkcustomerid: 12345, phone1: '0400 999 888' });
   console.log(indent(`code ${failure.code} (retryable: ${failure.retryable})`));
   console.log(indent(`hint: ${failure.hint}`));
 
-  step(7, 'The audit log (one JSON line before each request, one after)');
+  step(11, 'The audit log (one JSON line before each request, one after)');
   for (const line of readFileSync(auditLog, 'utf8').trim().split('\n')) {
     const record = JSON.parse(line);
     const detail =
@@ -120,6 +159,10 @@ try {
   }
 
   const ok =
+    company?.pkcustomerid === 79461 &&
+    byPhone.customers[0]?.pkcustomerid === 80125 &&
+    byProject.customer?.pkcustomerid === 81307 &&
+    refreshed.customers[0]?.pkcustomerid === 79461 &&
     before.ok &&
     preview.ok &&
     update.ok &&

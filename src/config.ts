@@ -13,6 +13,12 @@ export interface Config {
   /** One deadline for a whole tool call: connecting, headers, body and any retries. */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  /** find_customers reads at most this many Get All Customers pages (50 customers each). */
+  readonly scanMaxPages: number;
+  /** find_customers' whole scan ends by this deadline, with what it has read marked incomplete. */
+  readonly scanTimeoutMs: number;
+  /** How long a scanned customer list answers searches; 0 turns the cache off. */
+  readonly cacheTtlSeconds: number;
   readonly logLevel: LogLevel;
   /** Run against the built-in simulated Solar Proof instead of the real one. */
   readonly sandbox: boolean;
@@ -29,6 +35,10 @@ export interface Config {
 export const DEFAULT_BASE_URL = 'https://solarproof.com.au';
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+export const DEFAULT_SCAN_MAX_PAGES = 200;
+/** Under the 60 s after which MCP clients commonly give up on a call. */
+export const DEFAULT_SCAN_TIMEOUT_MS = 45_000;
+export const DEFAULT_CACHE_TTL_SECONDS = 300;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -64,6 +74,31 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     problems,
   );
 
+  const scanMaxPages = positiveInt(
+    env,
+    'SOLARPROOF_SCAN_MAX_PAGES',
+    DEFAULT_SCAN_MAX_PAGES,
+    1,
+    10_000,
+    problems,
+  );
+  const scanTimeoutMs = positiveInt(
+    env,
+    'SOLARPROOF_SCAN_TIMEOUT_MS',
+    DEFAULT_SCAN_TIMEOUT_MS,
+    100,
+    600_000,
+    problems,
+  );
+  const cacheTtlSeconds = positiveInt(
+    env,
+    'SOLARPROOF_CACHE_TTL_SECONDS',
+    DEFAULT_CACHE_TTL_SECONDS,
+    0,
+    86_400,
+    problems,
+  );
+
   let logLevel: LogLevel = 'info';
   const rawLevel = nonEmpty(env.SOLARPROOF_LOG_LEVEL)?.toLowerCase();
   if (rawLevel !== undefined) {
@@ -74,7 +109,20 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
   const rawAudit = nonEmpty(env.SOLARPROOF_AUDIT_LOG);
   const auditLog = rawAudit?.toLowerCase() === 'off' ? undefined : (rawAudit ?? defaultAuditPath(env));
 
-  return { apiKey, baseUrl, httpMethod, timeoutMs, maxResponseBytes, logLevel, sandbox, auditLog, problems };
+  return {
+    apiKey,
+    baseUrl,
+    httpMethod,
+    timeoutMs,
+    maxResponseBytes,
+    scanMaxPages,
+    scanTimeoutMs,
+    cacheTtlSeconds,
+    logLevel,
+    sandbox,
+    auditLog,
+    problems,
+  };
 }
 
 function isTruthy(value: string | undefined): boolean {

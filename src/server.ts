@@ -6,13 +6,14 @@ import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { SolarProofClient } from './solarproof/client.js';
+import { CustomerDirectory } from './solarproof/customer-directory.js';
 import { SolarProofError } from './solarproof/errors.js';
 import { registerTools } from './tools/catalog.js';
 import type { Mode, ToolContext } from './tools/define.js';
 
 export const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
-  'To change a customer: find them with get_customer (by email) to learn pkcustomerid and the current values,',
+  'To change a customer: find them with get_customer (by email, id or project) or, with only a name, phone or company, find_customers, to learn pkcustomerid and the current values;',
   'preview with update_customer dryRun=true when the change is not trivial, confirm with the user, then call update_customer with only the fields that change.',
   'Never invent values you were not given.',
   'Every result has ok; on failure follow its hint, and retry only when retryable is true.',
@@ -54,6 +55,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
   const audit: AuditSink =
     options.audit ?? (config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit);
   let client: SolarProofClient | undefined;
+  let customers: CustomerDirectory | undefined;
 
   const context: ToolContext = {
     config,
@@ -79,6 +81,11 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
         redact,
       });
       return client;
+    },
+    // Reaches Solar Proof through client() above, so its CONFIGURATION checks apply to every lookup.
+    get customers() {
+      customers ??= new CustomerDirectory({ config, client: () => context.client(), logger: options.logger });
+      return customers;
     },
   };
 

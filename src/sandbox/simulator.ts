@@ -1,12 +1,20 @@
 /**
  * A simulated Solar Proof: a real HTTP server on 127.0.0.1 that follows the documented contract
- * (apidata.php, updatecustomer and getcustomerByemail, the documented shapes and error codes).
+ * (apidata.php: updatecustomer, getcustomerByemail by email or id, the older getcustomer by id,
+ * getallcustomers 50 a page, getcustomerofproject; the documented shapes and error codes).
  * Tests use it as the stand-in upstream and can tell it to misbehave; sandbox mode runs the product
  * against it so nobody needs an account to try the server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ACTIONS, API_PATH, isRecord, UPDATABLE_FIELDS, updateFieldSchemas } from '../solarproof/contract.js';
+import {
+  ACTIONS,
+  API_PATH,
+  CUSTOMERS_PER_PAGE,
+  isRecord,
+  UPDATABLE_FIELDS,
+  updateFieldSchemas,
+} from '../solarproof/contract.js';
 import { type SandboxCustomer, seedCustomers } from './customers.js';
 
 export interface RecordedRequest {
@@ -131,6 +139,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case ACTIONS.getCustomerByEmail:
       case 'getcustomerid':
         return getCustomerByEmail(request);
+      case ACTIONS.getCustomer:
+        return read(request, () => getCustomerById(request.query.customer_id, 'customer_id'));
+      case ACTIONS.getAllCustomers:
+        return read(request, () => getAllCustomers(request.query.page));
+      case ACTIONS.getCustomerOfProject:
+        return read(request, () => getCustomerOfProject(request.query.project_id));
       default:
         return fail(400, 'INVALID_PARAMETERS', `Unknown action: ${request.query.action ?? ''}`);
     }
@@ -178,11 +192,63 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { status: 200, body: { Message: SUCCESS_MESSAGE, CustomerId: String(id) } };
   }
 
+  function read(request: RecordedRequest, answer: () => Reply): Reply {
+    if (request.method !== 'GET') {
+      return fail(405, 'INVALID_PARAMETERS', `Method ${request.method} not allowed`);
+    }
+    return answer();
+  }
+
+  function getCustomerById(raw: string | undefined, parameter: string): Reply {
+    const id = raw?.trim();
+    if (!id || !/^[1-9][0-9]{0,15}$/.test(id)) {
+      return fail(400, 'INVALID_PARAMETERS', `Required parameter ${parameter} is missing or invalid`);
+    }
+    const customer = customers.get(Number(id));
+    if (!customer) return fail(404, 'CUSTOMER_NOT_FOUND', `No customer exists with ID: ${id}`);
+    return { status: 200, body: toGetCustomerShape(customer) };
+  }
+
+  /** In id order, 50 a page from page 1; past the end, an empty array. */
+  function getAllCustomers(raw: string | undefined): Reply {
+    const page = raw === undefined ? 1 : Number(raw);
+    if (!Number.isInteger(page) || page < 1) {
+      return fail(400, 'INVALID_PARAMETERS', 'Parameter page must be a whole number from 1');
+    }
+    const sorted = [...customers.values()].sort((a, b) => a.pkcustomerid - b.pkcustomerid);
+    const start = (page - 1) * CUSTOMERS_PER_PAGE;
+    return { status: 200, body: sorted.slice(start, start + CUSTOMERS_PER_PAGE).map(toGetCustomerShape) };
+  }
+
+  function getCustomerOfProject(raw: string | undefined): Reply {
+    const id = raw?.trim();
+    if (!id || !/^[1-9][0-9]{0,15}$/.test(id)) {
+      return fail(400, 'INVALID_PARAMETERS', 'Required parameter project_id is missing or invalid');
+    }
+    for (const customer of customers.values()) {
+      const project = customer.projects.find((p) => p.project_id === id);
+      if (project) {
+        return {
+          status: 200,
+          body: {
+            Message: 'Customer details retrieved successfully!',
+            Customer: toCustomerOfProjectShape(customer, project),
+          },
+        };
+      }
+    }
+    // The code one read page lists for this endpoint (a copy-paste slip that may be what is sent).
+    return fail(404, 'CAMPAIGN_NOT_FOUND', `No project exists with ID: ${id}`);
+  }
+
   function getCustomerByEmail(request: RecordedRequest): Reply {
     if (request.method !== 'GET') {
       return fail(405, 'INVALID_PARAMETERS', `Method ${request.method} not allowed`);
     }
-    const email = request.query.customer_email?.trim().toLowerCase();
+    // "It accepts both": an id in customer_email reads that customer.
+    const raw = request.query.customer_email?.trim() ?? '';
+    if (/^[0-9]+$/.test(raw)) return getCustomerById(raw, 'customer_email');
+    const email = raw.toLowerCase();
     if (!email) return fail(400, 'INVALID_PARAMETERS', 'Required parameter customer_email is missing');
     const customer = [...customers.values()].find((c) => c.email.toLowerCase() === email);
     if (!customer) {
@@ -256,6 +322,30 @@ export function toGetCustomerShape(customer: SandboxCustomer): Record<string, un
     owner_user_info: customer.owner,
     customer_notes: customer.notes,
     projects: customer.projects,
+  };
+}
+
+/** Get Customer of Project's own field names: customerID a number, gstRegistered 0/1, one-line site address. */
+export function toCustomerOfProjectShape(
+  customer: SandboxCustomer,
+  project: SandboxCustomer['projects'][number],
+): Record<string, unknown> {
+  const a = project.site_address;
+  return {
+    customerID: customer.pkcustomerid,
+    uid: Number(customer.owner.user_id),
+    gstRegistered: customer.gststatus,
+    firstName: customer.firstname,
+    surname: customer.surname,
+    phone1: customer.phone1,
+    phone2: customer.phone2,
+    email: customer.email,
+    companyName: customer.companyname,
+    companyPhone: customer.companyphone,
+    customerabn: customer.abn ?? '',
+    siteAddress: `${a.streetnum} ${a.street}, ${a.suburb} ${a.state} ${a.postcode}`,
+    note: customer.notes.at(-1)?.note ?? '',
+    contactTime: customer.contactTime ?? '',
   };
 }
 

@@ -18,7 +18,14 @@ import {
   updateCustomerBody,
   upstreamError,
 } from './contract.js';
-import { type Customer, parseGetCustomer } from './customer.js';
+import {
+  type Customer,
+  type CustomerPage,
+  type ProjectCustomer,
+  parseCustomerOfProject,
+  parseCustomerPage,
+  parseGetCustomer,
+} from './customer.js';
 import { cleanUpstreamText, SolarProofError } from './errors.js';
 
 /**
@@ -66,6 +73,9 @@ export interface PreparedRequest {
   url: URL;
   body?: unknown;
 }
+
+/** The two forms of Get Customer by id: documented (getcustomerByemail) and older (getcustomer). */
+export type IdLookupForm = 'documented' | 'older';
 
 export interface Outcome<T> {
   value: T;
@@ -169,6 +179,65 @@ export class SolarProofClient {
       }
       return customer;
     });
+  }
+
+  /**
+   * Get Customer by id, in one of its two forms: the documented one (getcustomerByemail, which "accepts
+   * both", with the id in customer_email) or the older `getcustomer&customer_id=`. One request;
+   * which form to try, and when, is CustomerDirectory's decision.
+   */
+  async getCustomerById(
+    customerId: number,
+    form: IdLookupForm,
+    options: CallOptions = {},
+  ): Promise<Outcome<Customer>> {
+    const prepared: PreparedRequest = {
+      method: 'GET',
+      url:
+        form === 'documented'
+          ? this.#url(ACTIONS.getCustomerByEmail, { customer_email: String(customerId) })
+          : this.#url(ACTIONS.getCustomer, { customer_id: String(customerId) }),
+    };
+    return this.#send(prepared, options, (response) => {
+      const customer = parseGetCustomer(response.status, response.body, `id ${customerId}`);
+      // An answer that cannot be shown to be this customer must never be passed off as it.
+      if (customer.pkcustomerid !== customerId) {
+        throw new SolarProofError(
+          'UNEXPECTED_RESPONSE',
+          customer.pkcustomerid === null
+            ? `Solar Proof answered a lookup of customer ${customerId} with a record that has no readable id.`
+            : `Solar Proof answered a lookup of customer ${customerId} with customer ${customer.pkcustomerid}.`,
+          {
+            httpStatus: response.status,
+            hint: 'The answer is not the customer asked for, so it is not used. Tell the user; do not update anyone on the strength of this answer. Look the customer up by email instead.',
+          },
+        );
+      }
+      return customer;
+    });
+  }
+
+  /** Get Customer of Project (action getcustomerofproject). */
+  async getCustomerOfProject(
+    projectId: number,
+    options: CallOptions = {},
+  ): Promise<Outcome<ProjectCustomer>> {
+    const prepared: PreparedRequest = {
+      method: 'GET',
+      url: this.#url(ACTIONS.getCustomerOfProject, { project_id: String(projectId) }),
+    };
+    return this.#send(prepared, options, (response) =>
+      parseCustomerOfProject(response.status, response.body, projectId),
+    );
+  }
+
+  /** One page of Get All Customers (action getallcustomers, 50 a page, from page 1). */
+  async getAllCustomersPage(page: number, options: CallOptions = {}): Promise<Outcome<CustomerPage>> {
+    const prepared: PreparedRequest = {
+      method: 'GET',
+      url: this.#url(ACTIONS.getAllCustomers, { page: String(page) }),
+    };
+    return this.#send(prepared, options, (response) => parseCustomerPage(response.status, response.body));
   }
 
   async close(): Promise<void> {

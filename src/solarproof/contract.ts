@@ -4,13 +4,27 @@
  * Nothing here does I/O, so the rules can be read, reused by the sandbox and tested on their own.
  */
 import * as z from 'zod';
-import { cleanUpstreamText, isUpstreamErrorCode, SolarProofError } from './errors.js';
+import { cleanUpstreamText, type ErrorCode, isUpstreamErrorCode, SolarProofError } from './errors.js';
 
 export const API_PATH = 'apidata.php';
 export const ACTIONS = {
   updateCustomer: 'updatecustomer',
   getCustomerByEmail: 'getcustomerByemail',
+  /** The older Get Customer form, by id (`customer_id`). */
+  getCustomer: 'getcustomer',
+  getAllCustomers: 'getallcustomers',
+  getCustomerOfProject: 'getcustomerofproject',
 } as const;
+
+/** Customers a Get All Customers page holds, as documented. */
+export const CUSTOMERS_PER_PAGE = 50;
+
+/** Older pages' names for documented codes: the same failure, so the same code and hint. */
+const OLDER_CODE_NAMES: ReadonlyMap<string, ErrorCode> = new Map([
+  ['API_KEY_INVALID', 'INVALID_API_KEY'],
+  ['UNAUTHORISED', 'PERMISSION_DENIED'],
+  ['UNAUTHORIZED', 'PERMISSION_DENIED'],
+]);
 
 export const CUSTOMER_TYPES = ['RESIDENTIAL', 'COMMERCIAL', 'LARGE-SCALE'] as const;
 export type CustomerType = (typeof CUSTOMER_TYPES)[number];
@@ -233,6 +247,8 @@ export function upstreamError(status: number, body: unknown): SolarProofError | 
       ? `Solar Proof reported ${code ?? 'an error'} (HTTP ${status}).`
       : cleanUpstreamText(text);
   if (code && isUpstreamErrorCode(code)) return new SolarProofError(code, message, { httpStatus: status });
+  const older = code === undefined ? undefined : OLDER_CODE_NAMES.get(code);
+  if (older) return new SolarProofError(older, message, { httpStatus: status, upstreamCode: code });
   return new SolarProofError('UPSTREAM_ERROR', message, {
     httpStatus: status,
     ...(code ? { upstreamCode: code } : {}),

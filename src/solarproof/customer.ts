@@ -76,7 +76,8 @@ export const customerOutputSchema = z
       .describe('The Solar Proof user who owns the customer.'),
     notes: z
       .array(z.strictObject({ datetime: text, note: z.string() }))
-      .describe('Notes on the record, oldest first as sent.'),
+      .nullable()
+      .describe('Notes on the record, oldest first as sent; null when the lookup does not carry them.'),
     projects: z
       .array(
         z.strictObject({
@@ -89,7 +90,8 @@ export const customerOutputSchema = z
           proposalLink: text,
         }),
       )
-      .describe('A short summary of each project.'),
+      .nullable()
+      .describe('A short summary of each project; null when the lookup does not carry them.'),
     unmapped: z
       .record(z.string(), z.unknown())
       .describe('Fields Solar Proof sent that could not be mapped with confidence, exactly as sent.'),
@@ -98,12 +100,13 @@ export const customerOutputSchema = z
 
 export type Customer = z.output<typeof customerOutputSchema>;
 
-export function parseGetCustomer(status: number, body: unknown): Customer {
+/** `subject` names what was looked up, for the not-found message: "this email", "id 79461". */
+export function parseGetCustomer(status: number, body: unknown, subject = 'this email'): Customer {
   const failure = upstreamError(status, body);
   if (failure) throw failure;
   // An empty list is the natural way for a lookup to say "nobody has this email".
   if (isEmptyAnswer(body)) {
-    throw new SolarProofError('CUSTOMER_NOT_FOUND', 'Solar Proof found no customer with this email.', {
+    throw new SolarProofError('CUSTOMER_NOT_FOUND', `Solar Proof found no customer with ${subject}.`, {
       httpStatus: status,
     });
   }
@@ -130,6 +133,11 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
       { httpStatus: status },
     );
   }
+  return mapCustomerRecord(record);
+}
+
+/** One Get Customer object (the shape Get All Customers lists too) in update_customer's vocabulary. */
+export function mapCustomerRecord(record: Record<string, unknown>): Customer {
   // A Map, not an object: an answer's own "__proto__" key must stay a key, not become a prototype.
   const unmapped = new Map<string, unknown>();
   for (const [key, value] of Object.entries(record)) {
@@ -193,6 +201,123 @@ export function parseGetCustomer(status: number, body: unknown): Customer {
     projects,
   };
   return { ...customer, unmapped: boundUnmapped(unmapped) };
+}
+
+export interface CustomerPage {
+  customers: Customer[];
+  /** Entries the page held, readable or not: fewer than a full page means it was the last. */
+  entries: number;
+}
+
+/**
+ * A Get All Customers page: documented as a JSON array of Get Customer objects. Accepts it under
+ * `data` or `customers` too; `null` or an empty list is an empty page (past the end). Entries that
+ * are not objects are counted (so a short page still ends the scan) but cannot be customers.
+ */
+export function parseCustomerPage(status: number, body: unknown): CustomerPage {
+  const failure = upstreamError(status, body);
+  if (failure) throw failure;
+  const list = Array.isArray(body)
+    ? body
+    : isRecord(body)
+      ? (body.data ?? body.customers ?? body.Customers)
+      : undefined;
+  if (list === null) return { customers: [], entries: 0 };
+  if (!Array.isArray(list)) {
+    throw new SolarProofError(
+      'UNEXPECTED_RESPONSE',
+      `Solar Proof answered a Get All Customers page (HTTP ${status}) without a list of customers.`,
+      { httpStatus: status },
+    );
+  }
+  return { customers: list.filter(isRecord).map(mapCustomerRecord), entries: list.length };
+}
+
+/** The Get Customer of Project fields with a meaning in update_customer's vocabulary. */
+const PROJECT_CUSTOMER_FIELDS = new Set([
+  'customerID',
+  'firstName',
+  'surname',
+  'email',
+  'phone1',
+  'phone2',
+  'companyName',
+  'companyPhone',
+  'gstRegistered',
+  'siteAddress',
+]);
+
+export interface ProjectCustomer {
+  customer: Customer;
+  siteAddress: string | null;
+}
+
+/**
+ * Get Customer of Project: `{"Message": …, "Customer": {customerID, firstName, …}}`, its fields
+ * named differently again. What this answer does not carry (type, status, notes, projects…) is
+ * null, never guessed; its other fields (uid, customerabn, note, contactTime…) go to unmapped.
+ */
+export function parseCustomerOfProject(status: number, body: unknown, projectId: number): ProjectCustomer {
+  const failure = upstreamError(status, body);
+  if (failure) throw failure;
+  const holder = isRecord(body) && isRecord(body.data) && !('Customer' in body) ? body.data : body;
+  const raw = isRecord(holder) ? ('Customer' in holder ? holder.Customer : holder.customer) : undefined;
+  if (
+    raw === null ||
+    (Array.isArray(raw) && raw.length === 0) ||
+    (isRecord(raw) && Object.keys(raw).length === 0)
+  ) {
+    throw new SolarProofError(
+      'CUSTOMER_NOT_FOUND',
+      `Solar Proof found no customer for project ${projectId}.`,
+      {
+        httpStatus: status,
+      },
+    );
+  }
+  const record = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  if (!isRecord(record)) {
+    throw new SolarProofError(
+      'UNEXPECTED_RESPONSE',
+      `Solar Proof answered the lookup of project ${projectId} (HTTP ${status}) without a Customer object.`,
+      { httpStatus: status },
+    );
+  }
+  const unmapped = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(record)) {
+    if (!PROJECT_CUSTOMER_FIELDS.has(key)) unmapped.set(key, value);
+  }
+  const text = (key: string): string | null => {
+    const value = str(record[key]);
+    if (value === null && present(record[key])) unmapped.set(key, record[key]);
+    return value;
+  };
+  const pkcustomerid = toId(record.customerID);
+  if (pkcustomerid === null && present(record.customerID)) unmapped.set('customerID', record.customerID);
+  const gststatus = toGstStatus(record.gstRegistered);
+  if (gststatus === null && present(record.gstRegistered))
+    unmapped.set('gstRegistered', record.gstRegistered);
+  const customer: Customer = {
+    pkcustomerid,
+    firstname: text('firstName'),
+    surname: text('surname'),
+    email: text('email'),
+    phone1: text('phone1'),
+    phone2: text('phone2'),
+    type: null,
+    companyname: text('companyName'),
+    companyphone: text('companyPhone'),
+    gststatus,
+    status: null,
+    creationDate: null,
+    owner: null,
+    notes: null,
+    projects: null,
+    unmapped: {},
+  };
+  const siteAddress = text('siteAddress');
+  customer.unmapped = boundUnmapped(unmapped);
+  return { customer, siteAddress: siteAddress === null ? null : cleanUpstreamText(siteAddress, 300) };
 }
 
 const PASS_THROUGH_MAX_DEPTH = 8;
@@ -315,10 +440,10 @@ function toStatus(value: unknown): string | null {
 }
 
 /** Notes as a list; entries it cannot read are returned apart so they can be passed through. */
-function toNotes(value: unknown): { notes: Customer['notes']; skipped: unknown[] } | null {
+function toNotes(value: unknown): { notes: NonNullable<Customer['notes']>; skipped: unknown[] } | null {
   if (value === undefined || value === null || value === '') return { notes: [], skipped: [] };
   if (!Array.isArray(value)) return null;
-  const notes: Customer['notes'] = [];
+  const notes: NonNullable<Customer['notes']> = [];
   const skipped: unknown[] = [];
   for (const entry of value) {
     if (typeof entry === 'string') {
@@ -345,7 +470,7 @@ function toOwner(value: unknown): Customer['owner'] {
   };
 }
 
-function toProject(project: Record<string, unknown>): Customer['projects'][number] {
+function toProject(project: Record<string, unknown>): NonNullable<Customer['projects']>[number] {
   const address = isRecord(project.site_address) ? project.site_address : {};
   const street = [str(address.streetnum), str(address.street)].filter(Boolean).join(' ');
   const locality = [str(address.suburb), str(address.state), str(address.postcode)].filter(Boolean).join(' ');

@@ -5,14 +5,21 @@
  * with a code, per-field issues and a hint, like every other failure.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type ServerNotification,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { CallsInFlight } from '../lifecycle.js';
-import { runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { type CallExtra, runTool, type ToolContext, type ToolDefinition } from './define.js';
+import { findCustomersTool } from './find-customers.js';
 import { getCustomerTool } from './get-customer.js';
 import { updateCustomerTool } from './update-customer.js';
 
-export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, updateCustomerTool];
+export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, findCustomersTool, updateCustomerTool];
 
 /**
  * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema
@@ -71,8 +78,26 @@ export function registerTools(server: Server, context: ToolContext, options: Cat
         `The server is shutting down and takes no new calls: ${tool.name} was not run and nothing was sent to Solar Proof. Call it again once the host has restarted the server.`,
       );
     }
-    return calls.run(extra.signal, (signal) => runTool(tool, request.params.arguments, context, { signal }));
+    return calls.run(extra.signal, (signal) =>
+      runTool(tool, request.params.arguments, context, { signal, ...progressFor(extra) }),
+    );
   });
+}
+
+/** A way to report progress, only when the client sent a progressToken (MCP sends none otherwise). */
+function progressFor(extra: {
+  _meta?: { progressToken?: string | number } | undefined;
+  sendNotification: (notification: ServerNotification) => Promise<void>;
+}): Pick<CallExtra, 'progress'> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return {};
+  return {
+    progress: (progress, total, message) =>
+      extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), message },
+      }),
+  };
 }
 
 export function describeTool(tool: ToolDefinition): Tool {

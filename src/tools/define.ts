@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type { SolarProofClient } from '../solarproof/client.js';
+import type { CustomerDirectory } from '../solarproof/customer-directory.js';
 import { type ArgumentIssue, cleanUpstreamText, ERROR_CODES, SolarProofError } from '../solarproof/errors.js';
 
 export type Mode = 'live' | 'sandbox';
@@ -23,10 +24,17 @@ export interface ToolContext {
   readonly audit: AuditSink;
   /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
   client(): SolarProofClient;
+  /** Lookups by email, id and project, the search scan, and the state they share per process. */
+  readonly customers: CustomerDirectory;
 }
 
 export interface CallExtra {
   signal: AbortSignal;
+  /**
+   * Present only when the client asked for progress (sent a progressToken): sends one
+   * notifications/progress. `progress` must grow from one call to the next.
+   */
+  progress?: (progress: number, total: number | undefined, message: string) => Promise<void>;
 }
 
 export interface ToolSuccess<T> {

@@ -122,6 +122,8 @@ export const updateCustomerTool = defineTool({
     try {
       const { value, attempts } = await client.updateCustomer(pkcustomerid, update, { signal: extra.signal });
       const customerId = typeof value.customerId === 'number' ? value.customerId : pkcustomerid;
+      // The next search must not show the values this update just replaced.
+      context.customers.updated(pkcustomerid, update);
       const warning = await recordOutcome(context, {
         ...base,
         outcome: 'success',

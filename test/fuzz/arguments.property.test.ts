@@ -13,8 +13,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/redact.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import { type Simulator, SUCCESS_MESSAGE } from '../../src/sandbox/simulator.js';
+import { type Simulator, SUCCESS_MESSAGE, toGetCustomerShape } from '../../src/sandbox/simulator.js';
 import { ACTIONS, CUSTOMER_TYPES, fieldsIn, UPDATABLE_FIELDS } from '../../src/solarproof/contract.js';
+import { mapCustomerRecord } from '../../src/solarproof/customer.js';
+import { cachedCustomer } from '../../src/solarproof/customer-cache.js';
+import { parseQuery, rankMatches } from '../../src/solarproof/matching.js';
+import { findCustomersTool } from '../../src/tools/find-customers.js';
 import { getCustomerTool } from '../../src/tools/get-customer.js';
 import { updateCustomerTool } from '../../src/tools/update-customer.js';
 import {
@@ -24,6 +28,7 @@ import {
   type ServerProcess,
   startInProcessServer,
   startStandIn,
+  structured,
 } from '../helpers/harness.js';
 import {
   assertWellFormed,
@@ -39,6 +44,9 @@ const RUNS = 5_000;
 const SEED = seedCustomers();
 const SEEDED_IDS = SEED.map((c) => c.pkcustomerid);
 const SEEDED_EMAILS = SEED.map((c) => c.email);
+const SEEDED_PROJECTS = SEED.flatMap((c) => c.projects.map((p) => p.project_id));
+/** The seed as find_customers searches it: through the Get Customer shape and the server's own mapping. */
+const SEARCHABLE = SEED.map((c) => cachedCustomer(mapCustomerRecord(toGetCustomerShape(c))));
 const redact = createRedactor([SENTINEL_KEY]);
 
 let standIn: Simulator;
@@ -360,11 +368,64 @@ const updateArguments: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: notAnObject },
 );
 
+const projectId = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...SEEDED_PROJECTS.map(Number)) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 99_999 }) },
+  { weight: 2, arbitrary: customerId },
+);
+
+/** One, none, two or three of the lookup keys, each valid or not. */
+const lookupMix = fc.record(
+  { email: fieldValue(emails, 3), pkcustomerid: customerId, projectId },
+  { requiredKeys: [] },
+);
+
 const getArguments: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 45, arbitrary: withExtras(emails.map((email) => ({ email }))) },
-  { weight: 35, arbitrary: withExtras(fieldValue(emails, 2).map((email) => ({ email }))) },
+  { weight: 30, arbitrary: withExtras(emails.map((email) => ({ email }))) },
+  { weight: 20, arbitrary: withExtras(fieldValue(emails, 2).map((email) => ({ email }))) },
+  { weight: 15, arbitrary: withExtras(customerId.map((pkcustomerid) => ({ pkcustomerid }))) },
+  { weight: 10, arbitrary: withExtras(projectId.map((id) => ({ projectId: id }))) },
+  { weight: 10, arbitrary: lookupMix },
   { weight: 5, arbitrary: fc.constant({}) },
   { weight: 10, arbitrary: chaos },
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: notAnObject },
+);
+
+const FIND_RUNS = 2_000;
+
+/** Pieces of real customers (so many searches match), in the forms people type them. */
+const seededQuery = fc
+  .tuple(fc.constantFrom(...SEED), fc.integer({ min: 0, max: 7 }), fc.boolean())
+  .map(([c, pick, upper]) => {
+    const text = [
+      `${c.firstname} ${c.surname}`,
+      `${c.surname} ${c.firstname}`,
+      c.surname.slice(0, 4),
+      c.companyname || c.firstname,
+      c.email,
+      c.email.split('@')[0] ?? c.email,
+      c.phone1.replace(/\D/g, '').slice(-7),
+      `+61 ${c.phone1.replace(/\D/g, '').replace(/^0/, '')}`,
+    ][pick] as string;
+    return upper ? text.toUpperCase() : text;
+  });
+
+const findArguments: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 35, arbitrary: withExtras(seededQuery.map((query) => ({ query }))) },
+  {
+    weight: 15,
+    arbitrary: fc
+      .tuple(seededQuery, fc.oneof(fc.integer({ min: 1, max: 25 }), junk))
+      .map(([query, limit]) => ({ query, limit })),
+  },
+  {
+    weight: 25,
+    arbitrary: withExtras(fieldValue(fc.oneof(names, phones, emails)).map((query) => ({ query }))),
+  },
+  { weight: 8, arbitrary: sized([0, 1, 199, 200, 201, 1000]).map((query) => ({ query })) },
+  { weight: 5, arbitrary: fc.constant({}) },
+  { weight: 7, arbitrary: chaos },
   { weight: 3, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: notAnObject },
 );
@@ -512,6 +573,10 @@ describe('generated arguments through one server', () => {
 
   it(`get_customer: ${RUNS} argument sets`, async () => {
     standIn.reset(); // the seeded emails, whatever the updates above changed
+    // One id lookup that works, so the id-lookup state is known ("working") for the whole run.
+    expect(structured(await server.callTool('get_customer', { pkcustomerid: 79461 }))).toMatchObject({
+      ok: true,
+    });
     let sent = 0;
     let found = 0;
     await fc.assert(
@@ -528,7 +593,45 @@ describe('generated arguments through one server', () => {
         }
 
         sent++;
-        const { email } = parsed.data as { email: string };
+        const lookup = parsed.data as { email?: string; pkcustomerid?: number; projectId?: number };
+        if (lookup.pkcustomerid !== undefined) {
+          // Id lookups work in this process (warmed up above): the documented form alone, once.
+          expectUpstreamCount(delta, 1, args);
+          expect(sentRequests[0]?.query).toEqual({
+            api_key: SENTINEL_KEY,
+            action: ACTIONS.getCustomerByEmail,
+            customer_email: String(lookup.pkcustomerid),
+          });
+          const known = SEED.some((c) => c.pkcustomerid === lookup.pkcustomerid);
+          if (known) found++;
+          expect(data).toMatchObject(
+            known
+              ? { ok: true, customer: { pkcustomerid: lookup.pkcustomerid } }
+              : { ok: false, code: 'CUSTOMER_NOT_FOUND' },
+          );
+          return;
+        }
+        if (lookup.projectId !== undefined) {
+          expectUpstreamCount(delta, 1, args);
+          expect(sentRequests[0]?.query).toEqual({
+            api_key: SENTINEL_KEY,
+            action: ACTIONS.getCustomerOfProject,
+            project_id: String(lookup.projectId),
+          });
+          const owner = SEED.find((c) => c.projects.some((p) => p.project_id === String(lookup.projectId)));
+          if (owner) found++;
+          expect(data).toMatchObject(
+            owner
+              ? {
+                  ok: true,
+                  customer: { pkcustomerid: owner.pkcustomerid },
+                  project: { projectId: lookup.projectId },
+                }
+              : { ok: false, code: 'CUSTOMER_NOT_FOUND' },
+          );
+          return;
+        }
+        const email = lookup.email as string;
         expectUpstreamCount(delta, 1, args);
         const request = sentRequests[0];
         expect(request?.method).toBe('GET');
@@ -554,6 +657,48 @@ describe('generated arguments through one server', () => {
     const after = await server.callTool('get_customer', { email: 'john.smith@example.com' });
     expect(after.structuredContent).toMatchObject({ ok: true });
     console.info(`get_customer: ${sent} sent (${found} found)`);
+  }, 120_000);
+
+  it(`find_customers: ${FIND_RUNS} argument sets`, async () => {
+    standIn.reset();
+    let searched = 0;
+    let matched = 0;
+    await fc.assert(
+      fc.asyncProperty(findArguments, async (args) => {
+        const call = await callChecked('find_customers', args);
+        if (!call) return;
+        const { wire, delta, sentRequests, data } = call;
+        const parsed = findCustomersTool.inputSchema.safeParse(wire ?? {});
+        if (!parsed.success) {
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+          return;
+        }
+        searched++;
+        const { query, limit = 10 } = parsed.data as { query: string; limit?: number };
+        // Only Get All Customers pages are ever asked, and only when the cached list is missing or old.
+        for (const request of sentRequests) {
+          expect(request.method).toBe('GET');
+          expect(request.query.action).toBe(ACTIONS.getAllCustomers);
+        }
+        expect(delta === 0 || delta >= 3).toBe(true);
+        // The same answer as the pure ranking over the seed: nothing lost or added on the way.
+        const expected = rankMatches(parseQuery(query), SEARCHABLE);
+        expect(data).toMatchObject({
+          ok: true,
+          totalMatches: expected.length,
+          scan: { pages: 3, customers: SEED.length, complete: true },
+        });
+        expect(data.customers.map((c: { pkcustomerid: number }) => c.pkcustomerid)).toEqual(
+          expected.slice(0, limit).map((r) => r.item.summary.pkcustomerid),
+        );
+        if (expected.length > 0) matched++;
+      }),
+      { numRuns: FIND_RUNS },
+    );
+    expect(searched).toBeGreaterThan(FIND_RUNS * 0.3);
+    expect(matched).toBeGreaterThan(FIND_RUNS * 0.05);
+    console.info(`find_customers: ${searched} searched (${matched} with matches)`);
   }, 120_000);
 
   it('leaks the key nowhere: results, stderr, audit log', () => {

@@ -294,6 +294,7 @@ describe('garbage on stdin', () => {
             expect(answer.error, `${request} ${id}: ${preview(answer)}`).toBeUndefined();
             if (request === 'tools/list') {
               expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual([
+                'find_customers',
                 'get_customer',
                 'update_customer',
               ]);

@@ -17,7 +17,15 @@ it('the sandbox demo runs every step and exits 0', () => {
   expect(run.status).toBe(0);
   for (const expected of [
     'get_customer',
+    'find_customers',
     'update_customer',
+    // found by company, by a phone written differently from the record, and by project
+    '79461 John Smith, Smith Solar Solutions — exact match on surname, companyname',
+    '80125 Mei Chen — exact match on phone1; phone1 0433 221 908',
+    'Found customer 81307 for project 51877',
+    'site: 4 Industrial Drive, Braybrook VIC 3019',
+    // the search after the update answers from the cache, with the new number
+    '79461 John Smith, Smith Solar Solutions — exact match on phone1; phone1 0400 999 888',
     'Found customer 79461: John Smith',
     'Dry run for customer 79461',
     'api_key=%5BREDACTED%5D',

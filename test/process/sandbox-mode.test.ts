@@ -101,9 +101,9 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
     for (const serialised of server.results) expectSandboxResult(JSON.parse(serialised) as CallToolResult);
   });
 
-  it('starts, says so on stderr, and lists both tools', async () => {
+  it('starts, says so on stderr, and lists its tools', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['get_customer', 'update_customer']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
     await expect.poll(() => server.stderr()).toMatch(/"mode":"sandbox"/);
   });
 
@@ -274,7 +274,7 @@ describe('--sandbox argument, with a live key and a stale live base URL configur
 
   it('lists tools, looks up and updates against the simulator', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['get_customer', 'update_customer']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
 
     const lookup = await server.callTool('get_customer', { email: 'mei.chen@example.net' });
     expect(structured(lookup)).toMatchObject({

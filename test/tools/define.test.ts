@@ -17,6 +17,9 @@ const context: ToolContext = {
   client() {
     throw new Error('not used');
   },
+  get customers(): never {
+    throw new Error('not used');
+  },
 };
 const extra = { signal: new AbortController().signal };
 
