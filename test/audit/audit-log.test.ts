@@ -23,7 +23,7 @@ import {
 let standIn: Simulator;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
-useStandInAndInProcessServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '1500' }, (s, p) => {
+useStandInAndInProcessServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '4000' }, (s, p) => {
   standIn = s;
   server = p;
 });
