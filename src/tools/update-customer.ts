@@ -49,7 +49,7 @@ const outputSchema = z.strictObject({
     .strictObject({
       method: z.string(),
       url: z.string().describe('With the API key redacted.'),
-      body: z.unknown().describe('The JSON body, with the API key redacted.'),
+      body: z.json().describe('The JSON body, with the API key redacted.'),
     })
     .optional()
     .describe('On a dry run: the exact request that would be sent.'),
