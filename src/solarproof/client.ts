@@ -2,12 +2,19 @@
  * The one HTTP client for Solar Proof. Every action goes through `send`, which owns the rules that
  * keep a call safe: one deadline for the whole call, cancellation, a cap on response size, no
  * redirects (the key is in the query string), and retries only where repeating is safe and useful.
+ * What an answer means (response.ts) and when to retry (retry.ts) are pure functions; this file
+ * is the I/O around them.
+ *
+ * undici's request() rather than the global fetch: it never follows redirects unless asked, its
+ * body is a stream that can be cut at the size limit, it takes a per-client connection pool with
+ * its own connect, header and body timeouts, and its version is pinned here instead of being
+ * whatever the running Node.js bundles.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { createRedactor, REDACTED, type Redactor, redactUrl } from '../redact.js';
+import { createRedactor, type Redactor, redactUrl } from '../redact.js';
 import {
   ACTIONS,
   API_PATH,
@@ -16,7 +23,6 @@ import {
   parseUpdateCustomerSuccess,
   type UpdateCustomerSuccess,
   updateCustomerBody,
-  upstreamError,
 } from './contract.js';
 import {
   type Customer,
@@ -27,6 +33,14 @@ import {
   parseGetCustomer,
 } from './customer.js';
 import { cleanUpstreamText, SolarProofError } from './errors.js';
+import {
+  type Classified,
+  classifyRequestError,
+  classifyResponse,
+  headerValue,
+  isRedirect,
+} from './response.js';
+import { DEFAULT_RETRY, nextDelay, type RetryPolicy } from './retry.js';
 
 /**
  * undici is about half of the bundle and ~70 ms of module initialisation: load it on first use (or
@@ -40,15 +54,6 @@ export function preloadHttp(): Promise<typeof import('undici')> {
   );
   return undici;
 }
-
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2_000 };
 
 export interface ClientOptions
   extends Pick<Config, 'baseUrl' | 'httpMethod' | 'timeoutMs' | 'maxResponseBytes'> {
@@ -83,27 +88,6 @@ export interface Outcome<T> {
   durationMs: number;
 }
 
-interface RawResponse {
-  status: number;
-  body: unknown;
-}
-
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-/** Errors undici raises when no response arrived: repeating the request is safe and may succeed. */
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED',
-]);
-
 export class SolarProofClient {
   readonly #options: ClientOptions;
   readonly #retry: RetryPolicy;
@@ -134,8 +118,8 @@ export class SolarProofClient {
     options: CallOptions = {},
   ): Promise<Outcome<UpdateCustomerSuccess & { customerId: number }>> {
     const prepared = this.prepareUpdateCustomer(customerId, update);
-    return this.#send(prepared, options, (response) => {
-      const success = parseUpdateCustomerSuccess(response.status, response.body);
+    return this.#send(prepared, options, (status, body) => {
+      const success = parseUpdateCustomerSuccess(status, body);
       // A confirmation naming anything but this customer, in the documented form, means something
       // is badly wrong (or unknown): never report it as done.
       if (success.customerId !== customerId) {
@@ -143,7 +127,7 @@ export class SolarProofClient {
           'UNEXPECTED_RESPONSE',
           `Solar Proof confirmed an update of customer ${describeId(success.customerId)}, but customer ${customerId} was asked for.`,
           {
-            httpStatus: response.status,
+            httpStatus: status,
             hint: 'Do not retry. Tell the user that Solar Proof confirmed a different customer than requested, and ask them to check both records in Solar Proof.',
           },
         );
@@ -158,8 +142,8 @@ export class SolarProofClient {
       method: 'GET',
       url: this.#url(ACTIONS.getCustomerByEmail, { customer_email: email }),
     };
-    return this.#send(prepared, options, (response) => {
-      const customer = parseGetCustomer(response.status, response.body);
+    return this.#send(prepared, options, (status, body) => {
+      const customer = parseGetCustomer(status, body);
       // Returning someone else's record would invite an update of the wrong customer, and a record
       // that does not say its email cannot be told apart from someone else's.
       if (customer.email === null || !isSameEmail(email, customer.email)) {
@@ -169,7 +153,7 @@ export class SolarProofClient {
             ? `Solar Proof answered a lookup of ${email} with a customer record that gives no email.`
             : `Solar Proof answered a lookup of ${email} with a customer whose email is ${cleanUpstreamText(customer.email, 254)}.`,
           {
-            httpStatus: response.status,
+            httpStatus: status,
             hint:
               customer.email === null
                 ? 'The answer does not say whose record it is, so it is not used. Tell the user, and do not update anyone on the strength of this answer.'
@@ -198,8 +182,8 @@ export class SolarProofClient {
           ? this.#url(ACTIONS.getCustomerByEmail, { customer_email: String(customerId) })
           : this.#url(ACTIONS.getCustomer, { customer_id: String(customerId) }),
     };
-    return this.#send(prepared, options, (response) => {
-      const customer = parseGetCustomer(response.status, response.body, `id ${customerId}`);
+    return this.#send(prepared, options, (status, body) => {
+      const customer = parseGetCustomer(status, body, `id ${customerId}`);
       // An answer that cannot be shown to be this customer must never be passed off as it.
       if (customer.pkcustomerid !== customerId) {
         throw new SolarProofError(
@@ -208,7 +192,7 @@ export class SolarProofClient {
             ? `Solar Proof answered a lookup of customer ${customerId} with a record that has no readable id.`
             : `Solar Proof answered a lookup of customer ${customerId} with customer ${customer.pkcustomerid}.`,
           {
-            httpStatus: response.status,
+            httpStatus: status,
             hint: 'The answer is not the customer asked for, so it is not used. Tell the user; do not update anyone on the strength of this answer. Look the customer up by email instead.',
           },
         );
@@ -226,9 +210,7 @@ export class SolarProofClient {
       method: 'GET',
       url: this.#url(ACTIONS.getCustomerOfProject, { project_id: String(projectId) }),
     };
-    return this.#send(prepared, options, (response) =>
-      parseCustomerOfProject(response.status, response.body, projectId),
-    );
+    return this.#send(prepared, options, (status, body) => parseCustomerOfProject(status, body, projectId));
   }
 
   /** One page of Get All Customers (action getallcustomers, 50 a page, from page 1). */
@@ -237,7 +219,7 @@ export class SolarProofClient {
       method: 'GET',
       url: this.#url(ACTIONS.getAllCustomers, { page: String(page) }),
     };
-    return this.#send(prepared, options, (response) => parseCustomerPage(response.status, response.body));
+    return this.#send(prepared, options, (status, body) => parseCustomerPage(status, body));
   }
 
   async close(): Promise<void> {
@@ -258,45 +240,43 @@ export class SolarProofClient {
   async #send<T>(
     prepared: PreparedRequest,
     options: CallOptions,
-    parse: (r: RawResponse) => T,
+    parse: (status: number, body: unknown) => T,
   ): Promise<Outcome<T>> {
     const started = performance.now();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
     // One controller for both the deadline and the caller's cancellation: AbortSignal.any costs
-    // ~35 µs and a composite signal per call on Node 20.
+    // more and builds a composite signal per call on Node 20.
     const cancel = () => deadline.abort(options.signal?.reason);
     if (options.signal?.aborted) cancel();
     else options.signal?.addEventListener('abort', cancel, { once: true });
     const signal = deadline.signal;
-    const remaining = () => this.#options.timeoutMs - (performance.now() - started);
     let attempts = 0;
     try {
       for (;;) {
         attempts++;
-        let retryAfterMs: number | undefined;
-        let failure: SolarProofError;
+        let outcome: Classified;
         try {
-          const response = await this.#attempt(prepared, signal);
-          if (!RETRYABLE_STATUS.has(response.status)) {
-            return { value: parse(response), attempts, durationMs: performance.now() - started };
-          }
-          failure = statusError(response);
-          // A documented answer ("INVALID_API_KEY") is final whatever status carries it.
-          if (!failure.retryable) throw failure;
-          retryAfterMs = response.retryAfterMs;
+          outcome = await this.#attempt(prepared, signal);
         } catch (error) {
-          if (signal.aborted) throw this.#abortError(options.signal, error);
-          if (!(error instanceof RetryableConnectionError)) throw error;
-          failure = new SolarProofError('NETWORK', `Could not reach Solar Proof: ${error.message}`, {
-            cause: error.cause,
-          });
+          throw signal.aborted ? this.#abortError(options.signal, error) : error;
         }
-        const delay = Math.max(retryAfterMs ?? 0, this.#backoff(attempts));
-        // Waiting past the deadline would only turn a clear error into a timeout.
-        if (attempts >= this.#retry.maxAttempts || delay >= remaining()) throw failure;
+        if (outcome.kind === 'answer') {
+          return {
+            value: parse(outcome.status, outcome.body),
+            attempts,
+            durationMs: performance.now() - started,
+          };
+        }
+        if (outcome.kind === 'fail') throw outcome.error;
+        const delay = nextDelay(this.#retry, {
+          attempts,
+          retryAfterMs: outcome.retryAfterMs,
+          remainingMs: this.#options.timeoutMs - (performance.now() - started),
+        });
+        if (delay === undefined) throw outcome.error;
         this.#logger.debug('retrying Solar Proof request', {
-          code: failure.code,
+          code: outcome.error.code,
           attempt: attempts,
           delayMs: delay,
         });
@@ -327,10 +307,8 @@ export class SolarProofClient {
     }
   }
 
-  async #attempt(
-    prepared: PreparedRequest,
-    signal: AbortSignal,
-  ): Promise<RawResponse & { retryAfterMs?: number }> {
+  /** One HTTP exchange: the I/O only; what the answer means is decided by classifyResponse. */
+  async #attempt(prepared: PreparedRequest, signal: AbortSignal): Promise<Classified> {
     let response: Dispatcher.ResponseData;
     try {
       const { Agent, request } = await preloadHttp();
@@ -354,10 +332,15 @@ export class SolarProofClient {
         bodyTimeout: this.#options.timeoutMs,
       });
     } catch (error) {
-      if (!signal.aborted && isConnectionError(error)) {
-        throw new RetryableConnectionError(describeConnectionError(error), error);
+      if (signal.aborted) throw error;
+      const kind = classifyRequestError(error);
+      if (kind.kind === 'connection') {
+        const failure = new SolarProofError('NETWORK', `Could not reach Solar Proof: ${kind.description}`, {
+          cause: error,
+        });
+        return { kind: 'retry', error: failure, retryAfterMs: undefined };
       }
-      if (!signal.aborted && isMalformedResponse(error)) {
+      if (kind.kind === 'malformed') {
         throw new SolarProofError(
           'UNEXPECTED_RESPONSE',
           `Solar Proof sent a malformed HTTP response (${(error as Error).message}).`,
@@ -368,50 +351,12 @@ export class SolarProofClient {
     }
 
     const { statusCode: status, headers, body } = response;
-    if (status >= 300 && status < 400) {
-      discard(body);
-      const location = headerValue(headers.location);
-      throw new SolarProofError(
-        'REDIRECT_REFUSED',
-        `Solar Proof answered HTTP ${status} with a redirect${location ? ` to ${safeLocation(location, prepared.url, this.#redact)}` : ''}; redirects are not followed.`,
-        { httpStatus: status },
-      );
-    }
-
+    let text = '';
+    if (isRedirect(status)) discard(body);
     // Redacted before anything trims or excerpts it: a key cut in half by a length limit would
     // no longer be recognised, and its first half would leak into results and logs.
-    const text = this.#redact(await this.#readBody(body, headers, status, signal));
-    let parsed: unknown;
-    try {
-      // Decoding can turn an escaped form of the key ("\u0026", "\/") back into the raw key, so
-      // every decoded string is redacted again before anything can cut it.
-      parsed = text.length === 0 ? undefined : redactStrings(JSON.parse(text), this.#redact);
-    } catch {
-      parsed = undefined;
-    }
-    const result: RawResponse & { retryAfterMs?: number } = { status, body: parsed };
-    const retryAfter = parseRetryAfter(headerValue(headers['retry-after']));
-    if (retryAfter !== undefined) result.retryAfterMs = retryAfter;
-
-    if (status >= 200 && status < 300) {
-      if (parsed === undefined) {
-        throw new SolarProofError(
-          'UNEXPECTED_RESPONSE',
-          `Solar Proof answered HTTP ${status} with a body that is not JSON (${describeBody(text, headers, this.#redact)}).`,
-          { httpStatus: status },
-        );
-      }
-      return result;
-    }
-    if (RETRYABLE_STATUS.has(status)) return result;
-    throw (
-      upstreamError(status, parsed) ??
-      new SolarProofError(
-        status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_HTTP_ERROR',
-        `Solar Proof answered HTTP ${status} (${describeBody(text, headers, this.#redact)}).`,
-        { httpStatus: status },
-      )
-    );
+    else text = this.#redact(await this.#readBody(body, headers, status, signal));
+    return classifyResponse({ status, headers, text }, prepared.url, this.#redact);
   }
 
   /** Reads at most maxResponseBytes; a larger body is cut off rather than buffered whole. */
@@ -454,12 +399,6 @@ export class SolarProofClient {
     return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
   }
 
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    // Half fixed, half random: spreads out clients that failed together without waiting for nothing.
-    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-  }
-
   #abortError(clientSignal: AbortSignal | undefined, cause: unknown): SolarProofError {
     if (clientSignal?.aborted) {
       return new SolarProofError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
@@ -474,165 +413,13 @@ export class SolarProofClient {
   }
 }
 
-class RetryableConnectionError extends Error {
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-  }
-}
-
-function statusError(response: RawResponse & { retryAfterMs?: number }): SolarProofError {
-  const documented = upstreamError(response.status, response.body);
-  if (documented) return documented;
-  const details = {
-    httpStatus: response.status,
-    ...(response.retryAfterMs === undefined
-      ? {}
-      : { retryAfterSeconds: Math.ceil(response.retryAfterMs / 1000) }),
-  };
-  if (response.status === 429) {
-    return new SolarProofError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', details);
-  }
-  return new SolarProofError(
-    'UPSTREAM_UNAVAILABLE',
-    `Solar Proof is temporarily unavailable (HTTP ${response.status}).`,
-    details,
-  );
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
-  const cause = (error as { cause?: unknown })?.cause;
-  return cause !== undefined && cause !== error && isConnectionError(cause);
-}
-
-/** undici's and llhttp's refusals of a response head: the server answered, but not in valid HTTP. */
-function isMalformedResponse(error: unknown): boolean {
-  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  // llhttp's errors do not always carry a code (an invalid Content-Length has none), but their name is fixed.
-  if (name === 'HTTPParserError') return true;
-  if (typeof code === 'string' && (code.startsWith('HPE_') || code.startsWith('UND_ERR_RES_'))) return true;
-  const cause = (error as { cause?: unknown })?.cause;
-  return cause !== undefined && cause !== error && isMalformedResponse(cause);
-}
-
-function describeConnectionError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code && cause.code !== code
-    ? `${code ?? 'error'} (${cause.code})`
-    : (code ?? 'connection error');
-}
-
-/**
- * Redacts every string in a parsed JSON value, in place. Iterative, because answers can nest
- * thousands deep (a reviver, or recursion, would overflow the stack on them).
- */
-function redactStrings(root: unknown, redact: Redactor): unknown {
-  if (typeof root === 'string') return redact(root);
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (node === null || typeof node !== 'object') continue;
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      const value = record[key];
-      if (typeof value === 'string') record[key] = redact(value);
-      else if (value !== null && typeof value === 'object') pending.push(value);
-      // Names are text too: an answer could use the key as a property name.
-      const safeKey = redact(key);
-      if (safeKey !== key) {
-        Object.defineProperty(record, safeKey, {
-          value: record[key],
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        delete record[key];
-      }
-    }
-  }
-  return root;
-}
-
 /** Drops a body we will not read. Its abort error has nowhere useful to go, and unheard it would crash the process. */
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
   body.destroy();
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // An HTTP date always names its month ("Wed, 21 Oct 2015 07:28:00 GMT"); bare numbers like "-5"
-  // would otherwise parse as years.
-  if (!/[a-z]/i.test(trimmed)) return undefined;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 /** An id as the answer gave it: a string in quotes (so " 79461 " shows its spaces), one short line. */
 function describeId(id: number | string): string {
   return typeof id === 'number' ? String(id) : cleanUpstreamText(JSON.stringify(id), 80);
-}
-
-/**
- * Where a redirect pointed, without anything that could carry the key: scheme, host and path
- * only, never the query, fragment or user info, whatever their names. A path that holds the key
- * in any form the redactor knows (raw, or once percent-decoded) is not shown either.
- */
-function safeLocation(location: string, requested: URL, redact: Redactor): string {
-  let url: URL;
-  try {
-    // Redacted before parsing: parsing lower-cases a host and re-encodes a path, which would hide the key from the redactor.
-    url = new URL(redact(location), requested);
-  } catch {
-    return 'an unparseable location';
-  }
-  const where = `${url.protocol}//${url.host}`;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(url.pathname);
-  } catch {
-    decoded = url.pathname;
-  }
-  const path =
-    redact(url.pathname) !== url.pathname || redact(decoded) !== decoded ? `/${REDACTED}` : url.pathname;
-  const shown = path.length > LOCATION_PATH_MAX ? `${path.slice(0, LOCATION_PATH_MAX)}…` : path;
-  return `${redact(where)}${shown}${url.search || url.hash ? ' (query not shown)' : ''}`;
-}
-
-const LOCATION_PATH_MAX = 200;
-
-/** What a non-JSON body was, in a short line. The text is redacted again after tags and spacing are stripped (they could have split a key) and before it is cut. */
-function describeBody(text: string, headers: Dispatcher.ResponseData['headers'], redact: Redactor): string {
-  const header = headerValue(headers['content-type'])?.split(';')[0]?.trim();
-  const type = header ? cleanUpstreamText(redact(header), 80) : 'no content type';
-  if (text.length === 0) return `${type}, empty body`;
-  const excerpt = redact(stripTags(text).replace(/\s+/g, ' ').trim()).slice(0, 120);
-  return excerpt ? `${type}: "${excerpt}"` : type;
-}
-
-/**
- * Replaces each <...> with a space in one pass. /<[^>]*>/g is quadratic on a body full of "<" and
- * no ">" (every "<" scans to the end), and a body can be a mebibyte.
- */
-function stripTags(text: string): string {
-  let out = '';
-  let from = 0;
-  for (;;) {
-    const open = text.indexOf('<', from);
-    if (open === -1) break;
-    const close = text.indexOf('>', open + 1);
-    if (close === -1) break;
-    out += `${text.slice(from, open)} `;
-    from = close + 1;
-  }
-  return out + text.slice(from);
 }

@@ -110,9 +110,7 @@ const name = (what: string, example: string) =>
     .max(NAME_MAX, tooLong)
     .refine(isNonBlankText, { message: `${what} must not be blank or contain control characters` })
     .refine(isWellFormed, brokenText(what))
-    .describe(
-      `${what}. Must not be empty. Up to ${NAME_MAX} characters, sent exactly as given. Example: "${example}".`,
-    );
+    .describe(`${what}, e.g. "${example}".`);
 
 const phone = (what: string, example: string, required: boolean) =>
   z
@@ -122,22 +120,18 @@ const phone = (what: string, example: string, required: boolean) =>
       message: `${what} may contain only digits, spaces, "+", "(", ")", "-" and "."${required ? ' and must not be empty' : ''}`,
     })
     .describe(
-      `${what}. Digits with optional spaces, "+", "(", ")", "-" or "."; up to ${PHONE_MAX} characters.${
-        required ? ' Must not be empty.' : ' An empty string asks Solar Proof to clear it.'
-      } Example: "${example}".`,
+      `${what}: digits with optional spaces, "+", "(", ")", "-" or ".", e.g. "${example}".${required ? '' : ' "" clears it.'}`,
     );
 
 export const customerIdSchema = z
   .int()
   .min(1)
-  .describe(
-    'Solar Proof customer id (pkcustomerid): a positive whole number, e.g. 79461. Pass it as a number.',
-  );
+  .describe('The customer’s Solar Proof id, a number, e.g. 79461.');
 
 /** One zod schema per updatable field, shared by the tool's input and the sandbox's checks. */
 export const updateFieldSchemas = {
-  firstname: name('Customer’s first name', 'John'),
-  surname: name('Customer’s last name (surname)', 'Smith'),
+  firstname: name('First name', 'John'),
+  surname: name('Last name (surname)', 'Smith'),
   email: z
     .string()
     .max(EMAIL_MAX, tooLong)
@@ -145,29 +139,21 @@ export const updateFieldSchemas = {
     .refine(isWellFormed, brokenText('email'))
     .meta({ format: 'email' })
     .describe(
-      'Customer’s email address, e.g. "john.smith@example.com". Must be valid and should be unique: two customers with one email cause problems in Solar Proof, so confirm a changed email with the user.',
+      'Email address, e.g. "john.smith@example.com". Must be unique to this customer: confirm a new one with the user.',
     ),
-  phone1: phone('Primary phone number', '0412345678', true),
-  phone2: phone('Secondary phone number', '0298765432', false),
+  phone1: phone('Primary phone', '0412345678', true),
+  phone2: phone('Secondary phone', '0298765432', false),
   type: z
     .enum(CUSTOMER_TYPES)
-    .describe(
-      'Customer type: "RESIDENTIAL" (a home), "COMMERCIAL" (a business) or "LARGE-SCALE" (utility or farm scale).',
-    ),
+    .describe('RESIDENTIAL (a home), COMMERCIAL (a business) or LARGE-SCALE (utility or farm scale).'),
   companyname: z
     .string()
     .max(COMPANY_MAX, tooLong)
     .refine(isPrintableText, { message: 'companyname must not contain control characters' })
     .refine(isWellFormed, brokenText('companyname'))
-    .describe(
-      `Company name, for commercial customers. Up to ${COMPANY_MAX} characters; an empty string asks Solar Proof to clear it. Example: "Smith Solar Solutions".`,
-    ),
-  companyphone: phone('Company phone number', '1300123456', false),
-  gststatus: z
-    .int()
-    .min(0)
-    .max(1)
-    .describe('GST registration status as a number: 1 = registered for GST, 0 = not registered.'),
+    .describe('Company name, e.g. "Smith Solar Solutions"; "" clears it.'),
+  companyphone: phone('Company phone', '1300123456', false),
+  gststatus: z.int().min(0).max(1).describe('1 = registered for GST, 0 = not registered.'),
 } satisfies Record<UpdatableField, z.ZodType>;
 
 export type CustomerUpdate = { [K in UpdatableField]?: z.output<(typeof updateFieldSchemas)[K]> };

@@ -93,7 +93,7 @@ export const customerOutputSchema = z
       .nullable()
       .describe('A short summary of each project; null when the lookup does not carry them.'),
     unmapped: z
-      .record(z.string(), z.unknown())
+      .record(z.string(), z.json())
       .describe('Fields Solar Proof sent that could not be mapped with confidence, exactly as sent.'),
   })
   .describe('The customer in update_customer’s vocabulary.');
@@ -347,16 +347,18 @@ export function boundedPassThrough(value: unknown): unknown {
     }
     level = next;
   }
-  const json = JSON.stringify(value) ?? '';
+  const json = JSON.stringify(value) ?? 'null';
   if (json.length > PASS_THROUGH_MAX_CHARS) return `[omitted: ${json.length} characters of JSON]`;
-  return value;
+  // Through JSON and back: a number too large for a double (1e400) was parsed as Infinity, which
+  // JSON cannot carry; it reaches the result as the null it would be serialised as anyway.
+  return JSON.parse(json);
 }
 
 const UNMAPPED_MAX_KEYS = 50;
 const UNMAPPED_MAX_TOTAL_CHARS = 16_000;
 
 /** Each value bounded, and the whole set too: an answer can carry any number of odd fields. */
-function boundUnmapped(unmapped: Map<string, unknown>): Record<string, unknown> {
+function boundUnmapped(unmapped: Map<string, unknown>): Customer['unmapped'] {
   const kept: Array<[string, unknown]> = [];
   let total = 0;
   let dropped = 0;
@@ -372,8 +374,9 @@ function boundUnmapped(unmapped: Map<string, unknown>): Record<string, unknown> 
   }
   if (dropped > 0)
     kept.push(['_omitted', `${dropped} more unmapped fields were left out to keep the result small`]);
-  // fromEntries defines own properties, so even a "__proto__" key is kept as data.
-  return Object.fromEntries(kept);
+  // fromEntries defines own properties, so even a "__proto__" key is kept as data. The values came
+  // from JSON.parse, so they are JSON.
+  return Object.fromEntries(kept) as Customer['unmapped'];
 }
 
 function isEmptyAnswer(body: unknown): boolean {

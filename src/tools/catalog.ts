@@ -113,12 +113,29 @@ export function describeTool(tool: ToolDefinition): Tool {
 
 /**
  * zod 4's own converter (the deprecated zod-to-json-schema returns an empty schema for zod 4).
- * `$schema` is dropped: several model providers reject keys outside the portable core.
+ * `$schema` is dropped: several model providers reject keys outside the portable core. zod writes a
+ * nullable field as `type: ["string", "null"]`, which dialects with a single `type` (Gemini's
+ * OpenAPI subset) reject, so each such union becomes `anyOf` branches of one type each.
  */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io }) as Record<
     string,
     unknown
   >;
-  return rest;
+  return splitTypeUnions(rest) as Record<string, unknown>;
+}
+
+function splitTypeUnions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(splitTypeUnions);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    out[key] = splitTypeUnions(value);
+  }
+  if (!Array.isArray(out.type)) return out;
+  const { type, description, ...constraints } = out as { type: string[]; description?: unknown };
+  return {
+    anyOf: type.map((one) => (one === 'null' ? { type: one } : { type: one, ...constraints })),
+    ...(description === undefined ? {} : { description }),
+  };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CUSTOMER_TYPES } from '../solarproof/contract.js';
+import { CUSTOMER_TYPES, isNonBlankText, isWellFormed } from '../solarproof/contract.js';
 import type { ScanStop } from '../solarproof/customer-cache.js';
 import type { ScanResult } from '../solarproof/customer-directory.js';
 import { cleanUpstreamText, ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
@@ -27,22 +27,14 @@ const SEARCH_HINTS: Partial<Record<ErrorCode, string>> = {
     'Solar Proof refused to list customers (Get All Customers). Look the customer up by email with get_customer instead, and tell the user.',
 };
 
-// The same characters the update fields refuse: C0/C1 controls, line separators, bidi overrides.
-const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const VISIBLE_QUERY = new RegExp(
-  `^[^${CONTROLS}]*[^\\s\\u200b-\\u200d\\u2060\\ufeff${CONTROLS}][^${CONTROLS}]*$`,
-);
-const LONE_SURROGATE = /\p{Cs}/u;
-
 const inputSchema = z.strictObject({
   query: z
     .string()
     .min(1)
-    .max(QUERY_MAX)
-    .regex(VISIBLE_QUERY, { message: 'query must not be blank or contain control characters' })
-    .refine((value) => !LONE_SURROGATE.test(value), {
-      message: 'query must be valid Unicode text (it contains a broken character)',
-    })
+    // Past the length limit nothing else is checked, so an over-long query is refused unread.
+    .max(QUERY_MAX, { abort: true })
+    .refine(isNonBlankText, { message: 'query must not be blank or contain control characters' })
+    .refine(isWellFormed, { message: 'query must be valid Unicode text (it contains a broken character)' })
     .describe(
       'A name or part of one ("smith john"), a phone number in any format ("+61 412 345 678"), a company name, an id, or an email or part of one.',
     ),

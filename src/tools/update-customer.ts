@@ -21,9 +21,7 @@ const inputSchema = z
     dryRun: z
       .boolean()
       .optional()
-      .describe(
-        'true to preview: validate and return the exact request that would be sent (key redacted) without sending it. Default false.',
-      ),
+      .describe('true: return the request that would be sent, without sending it.'),
   })
   .superRefine((args, ctx) => {
     if (fieldsIn(args).length === 0) {
@@ -49,7 +47,7 @@ const outputSchema = z.strictObject({
     .strictObject({
       method: z.string(),
       url: z.string().describe('With the API key redacted.'),
-      body: z.unknown().describe('The JSON body, with the API key redacted.'),
+      body: z.json().describe('The JSON body, with the API key redacted.'),
     })
     .optional()
     .describe('On a dry run: the exact request that would be sent.'),
@@ -65,15 +63,11 @@ export const updateCustomerTool = defineTool({
   name: 'update_customer',
   title: 'Update a Solar Proof customer',
   description: [
-    'Changes fields of one existing customer record in Solar Proof (the solar installer’s CRM).',
-    'Partial update: only the fields you pass are changed; every field you leave out keeps its current value, so pass only what should change.',
-    'pkcustomerid (the customer’s numeric id) is required, plus at least one field to change.',
-    'Email changes need care: the address must be valid and should be unique to this customer; confirm a new email with the user first.',
-    'Values are stored exactly as given. Overwritten values cannot be recovered, so check the current record first when unsure.',
-    'Find the id and current values first with get_customer (by email); pass dryRun=true to preview the exact request without sending it.',
-    'Safe to repeat: sending the same update twice leaves the record the same (idempotent), so retry after a TIMEOUT or NETWORK error.',
-    'Every update is recorded in a local audit log.',
-    'On failure the result has ok=false, a stable code and a hint saying what to do next.',
+    'Changes fields of one existing customer in Solar Proof (the solar installer’s CRM).',
+    'Only the fields you pass change; the rest keep their values. Needs pkcustomerid and at least one field.',
+    'Find the customer first: get_customer (by email, id or project) or find_customers (by name, phone or company).',
+    'Values are stored exactly as given and overwritten values cannot be recovered: when unsure, pass dryRun=true to preview the exact request.',
+    'Idempotent: after a TIMEOUT or NETWORK error, repeating the same call is safe. Every update is recorded in a local audit log.',
   ].join(' '),
   inputSchema,
   outputSchema,

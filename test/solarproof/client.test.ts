@@ -15,13 +15,9 @@ import {
   send,
   startSimulator,
 } from '../../src/sandbox/simulator.js';
-import {
-  type ClientOptions,
-  parseRetryAfter,
-  type RetryPolicy,
-  SolarProofClient,
-} from '../../src/solarproof/client.js';
+import { type ClientOptions, SolarProofClient } from '../../src/solarproof/client.js';
 import { SolarProofError, UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
+import type { RetryPolicy } from '../../src/solarproof/retry.js';
 import { expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 
 const FAST_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 50 };
@@ -743,21 +739,5 @@ describe('connection reuse', () => {
     } finally {
       await own.close();
     }
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delta-seconds and HTTP dates, and ignores junk', () => {
-    const now = Date.parse('2025-03-14T09:00:00Z');
-    expect(parseRetryAfter('0', now)).toBe(0);
-    expect(parseRetryAfter(' 7 ', now)).toBe(7_000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 09:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 08:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-    expect(parseRetryAfter('', now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    // Bare numbers that are not delta-seconds are not dates either (Date.parse reads '-5' as a year).
-    expect(parseRetryAfter('-5', now)).toBeUndefined();
-    expect(parseRetryAfter('1.5', now)).toBeUndefined();
   });
 });
