@@ -1,13 +1,13 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AuditLog, type AuditSink, noAudit } from './audit/log.js';
 import type { Config } from './config.js';
+import { ToolError } from './errors.js';
 import { CallsInFlight, CLOSE_MS, type DrainReport, SHUTDOWN_GRACE_MS, settledWithin } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { SolarProofClient } from './solarproof/client.js';
 import { CustomerDirectory } from './solarproof/customer-directory.js';
-import { SolarProofError } from './solarproof/errors.js';
 import { registerTools } from './tools/catalog.js';
 import type { Mode, ToolContext } from './tools/define.js';
 
@@ -65,10 +65,10 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
     audit,
     client() {
       if (config.problems.length > 0) {
-        throw new SolarProofError('CONFIGURATION', config.problems.join(' '));
+        throw new ToolError('CONFIGURATION', config.problems.join(' '));
       }
       if (config.apiKey === undefined) {
-        throw new SolarProofError(
+        throw new ToolError(
           'CONFIGURATION',
           'SOLARPROOF_API_KEY is not set, so nothing was sent to Solar Proof. Add it to the "env" block of this server’s entry in the MCP host configuration (for Claude Desktop, claude_desktop_config.json: "env": { "SOLARPROOF_API_KEY": "<your key>" }) and restart the host. The key is in Solar Proof under Settings → API.',
         );

@@ -14,8 +14,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ToolError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import { SolarProofError } from '../solarproof/errors.js';
 
 export interface AppendLimits {
   /** Give up (AUDIT_UNAVAILABLE) when the disk has not confirmed the record by then. */
@@ -103,14 +103,10 @@ export class AuditLog implements AuditSink {
     }
   }
 
-  #failure(reason: string, cause?: unknown): SolarProofError {
-    return new SolarProofError(
-      'AUDIT_UNAVAILABLE',
-      `The audit log ${this.#path} cannot be written (${reason}).`,
-      {
-        cause,
-      },
-    );
+  #failure(reason: string, cause?: unknown): ToolError {
+    return new ToolError('AUDIT_UNAVAILABLE', `The audit log ${this.#path} cannot be written (${reason}).`, {
+      cause,
+    });
   }
 
   #open(): Promise<FileHandle> {
@@ -147,7 +143,7 @@ function within(written: Promise<void>, path: string, { timeoutMs, signal }: App
   return new Promise((resolve, reject) => {
     const cancelled = () =>
       reject(
-        new SolarProofError(
+        new ToolError(
           'CANCELLED',
           'The call was cancelled while its audit record was being written; nothing was sent to Solar Proof.',
         ),
@@ -159,7 +155,7 @@ function within(written: Promise<void>, path: string, { timeoutMs, signal }: App
         : setTimeout(
             () =>
               reject(
-                new SolarProofError(
+                new ToolError(
                   'AUDIT_UNAVAILABLE',
                   `The audit log ${path} did not confirm a write within ${timeoutMs} ms, so nothing was sent.`,
                 ),

@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
+import { ToolError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { createRedactor, type Redactor, redactUrl } from '../redact.js';
 import {
@@ -32,7 +33,7 @@ import {
   parseCustomerPage,
   parseGetCustomer,
 } from './customer.js';
-import { cleanUpstreamText, SolarProofError } from './errors.js';
+import { cleanUpstreamText } from './errors.js';
 import {
   type Classified,
   classifyRequestError,
@@ -123,7 +124,7 @@ export class SolarProofClient {
       // A confirmation naming anything but this customer, in the documented form, means something
       // is badly wrong (or unknown): never report it as done.
       if (success.customerId !== customerId) {
-        throw new SolarProofError(
+        throw new ToolError(
           'UNEXPECTED_RESPONSE',
           `Solar Proof confirmed an update of customer ${describeId(success.customerId)}, but customer ${customerId} was asked for.`,
           {
@@ -147,7 +148,7 @@ export class SolarProofClient {
       // Returning someone else's record would invite an update of the wrong customer, and a record
       // that does not say its email cannot be told apart from someone else's.
       if (customer.email === null || !isSameEmail(email, customer.email)) {
-        throw new SolarProofError(
+        throw new ToolError(
           'UNEXPECTED_RESPONSE',
           customer.email === null
             ? `Solar Proof answered a lookup of ${email} with a customer record that gives no email.`
@@ -186,7 +187,7 @@ export class SolarProofClient {
       const customer = parseGetCustomer(status, body, `id ${customerId}`);
       // An answer that cannot be shown to be this customer must never be passed off as it.
       if (customer.pkcustomerid !== customerId) {
-        throw new SolarProofError(
+        throw new ToolError(
           'UNEXPECTED_RESPONSE',
           customer.pkcustomerid === null
             ? `Solar Proof answered a lookup of customer ${customerId} with a record that has no readable id.`
@@ -288,13 +289,12 @@ export class SolarProofClient {
       }
     } catch (error) {
       const failure =
-        error instanceof SolarProofError
+        error instanceof ToolError
           ? error
-          : new SolarProofError('INTERNAL', error instanceof Error ? error.message : String(error), {
+          : new ToolError('INTERNAL', error instanceof Error ? error.message : String(error), {
               cause: error,
             });
-      failure.attempts = attempts;
-      throw failure;
+      throw failure.with({ attempts });
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
@@ -335,13 +335,13 @@ export class SolarProofClient {
       if (signal.aborted) throw error;
       const kind = classifyRequestError(error);
       if (kind.kind === 'connection') {
-        const failure = new SolarProofError('NETWORK', `Could not reach Solar Proof: ${kind.description}`, {
+        const failure = new ToolError('NETWORK', `Could not reach Solar Proof: ${kind.description}`, {
           cause: error,
         });
         return { kind: 'retry', error: failure, retryAfterMs: undefined };
       }
       if (kind.kind === 'malformed') {
-        throw new SolarProofError(
+        throw new ToolError(
           'UNEXPECTED_RESPONSE',
           `Solar Proof sent a malformed HTTP response (${(error as Error).message}).`,
           { cause: error },
@@ -368,7 +368,7 @@ export class SolarProofClient {
   ): Promise<string> {
     const limit = this.#options.maxResponseBytes;
     const tooLarge = () =>
-      new SolarProofError(
+      new ToolError(
         'RESPONSE_TOO_LARGE',
         `Solar Proof's response (HTTP ${status}) exceeded ${limit} bytes and was cut off.`,
         { httpStatus: status },
@@ -390,8 +390,8 @@ export class SolarProofClient {
         chunks.push(chunk);
       }
     } catch (error) {
-      if (error instanceof SolarProofError || signal.aborted) throw error;
-      throw new SolarProofError('NETWORK', `The connection to Solar Proof broke while reading its answer.`, {
+      if (error instanceof ToolError || signal.aborted) throw error;
+      throw new ToolError('NETWORK', `The connection to Solar Proof broke while reading its answer.`, {
         httpStatus: status,
         cause: error,
       });
@@ -399,13 +399,13 @@ export class SolarProofClient {
     return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
   }
 
-  #abortError(clientSignal: AbortSignal | undefined, cause: unknown): SolarProofError {
+  #abortError(clientSignal: AbortSignal | undefined, cause: unknown): ToolError {
     if (clientSignal?.aborted) {
-      return new SolarProofError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
+      return new ToolError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
         cause,
       });
     }
-    return new SolarProofError(
+    return new ToolError(
       'TIMEOUT',
       `Solar Proof did not answer within ${this.#options.timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`,
       { cause },

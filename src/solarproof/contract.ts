@@ -4,7 +4,8 @@
  * Nothing here does I/O, so the rules can be read, reused by the sandbox and tested on their own.
  */
 import * as z from 'zod';
-import { cleanUpstreamText, type ErrorCode, isUpstreamErrorCode, SolarProofError } from './errors.js';
+import { ToolError } from '../errors.js';
+import { cleanUpstreamText, isUpstreamErrorCode, OLDER_CODE_NAMES } from './errors.js';
 
 export const API_PATH = 'apidata.php';
 export const ACTIONS = {
@@ -18,13 +19,6 @@ export const ACTIONS = {
 
 /** Customers a Get All Customers page holds, as documented. */
 export const CUSTOMERS_PER_PAGE = 50;
-
-/** Older pages' names for documented codes: the same failure, so the same code and hint. */
-const OLDER_CODE_NAMES: ReadonlyMap<string, ErrorCode> = new Map([
-  ['API_KEY_INVALID', 'INVALID_API_KEY'],
-  ['UNAUTHORISED', 'PERMISSION_DENIED'],
-  ['UNAUTHORIZED', 'PERMISSION_DENIED'],
-]);
 
 export const CUSTOMER_TYPES = ['RESIDENTIAL', 'COMMERCIAL', 'LARGE-SCALE'] as const;
 export type CustomerType = (typeof CUSTOMER_TYPES)[number];
@@ -220,7 +214,7 @@ function asciiLower(text: string): string {
  * confirms the status, so a body that carries `code` (or `success: false`) is an error whatever
  * the status, 200 included. Returns the error to raise, or undefined when the body is not one.
  */
-export function upstreamError(status: number, body: unknown): SolarProofError | undefined {
+export function upstreamError(status: number, body: unknown): ToolError | undefined {
   if (!isRecord(body)) return undefined;
   const rawCode = body.code ?? body.error_code ?? body.errorCode;
   const failed = body.success === false || body.status === 'error';
@@ -232,13 +226,10 @@ export function upstreamError(status: number, body: unknown): SolarProofError | 
     text === undefined || text === null || typeof text === 'object'
       ? `Solar Proof reported ${code ?? 'an error'} (HTTP ${status}).`
       : cleanUpstreamText(text);
-  if (code && isUpstreamErrorCode(code)) return new SolarProofError(code, message, { httpStatus: status });
+  if (code && isUpstreamErrorCode(code)) return new ToolError(code, message, { httpStatus: status });
   const older = code === undefined ? undefined : OLDER_CODE_NAMES.get(code);
-  if (older) return new SolarProofError(older, message, { httpStatus: status, upstreamCode: code });
-  return new SolarProofError('UPSTREAM_ERROR', message, {
-    httpStatus: status,
-    ...(code ? { upstreamCode: code } : {}),
-  });
+  if (older) return new ToolError(older, message, { httpStatus: status, upstreamCode: code });
+  return new ToolError('UPSTREAM_ERROR', message, { httpStatus: status, upstreamCode: code || undefined });
 }
 
 /** Classifies a 2xx Update Customer body. The id comes back as a string ("79461"); an older page calls it `id`. */
@@ -252,7 +243,7 @@ export function parseUpdateCustomerSuccess(status: number, body: unknown): Updat
       return { customerId: readCustomerId(rawId) ?? rawId, message: cleanUpstreamText(rawMessage) };
     }
   }
-  throw new SolarProofError(
+  throw new ToolError(
     'UNEXPECTED_RESPONSE',
     `Solar Proof answered HTTP ${status} without the documented Message and CustomerId fields.`,
     { httpStatus: status },

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
+import { asToolError, ToolError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { IdLookupForm, SolarProofClient } from './client.js';
 import { CUSTOMERS_PER_PAGE, type CustomerUpdate } from './contract.js';
@@ -16,7 +17,6 @@ import {
   cachedCustomer,
   type ScanStop,
 } from './customer-cache.js';
-import { SolarProofError } from './errors.js';
 import type { CustomerSummary } from './matching.js';
 
 /**
@@ -39,7 +39,7 @@ export interface ScanResult {
   cachedSeconds: number;
   fromCache: boolean;
   /** Why a scan stopped at a failing page (stop is 'page-error'). */
-  failure?: SolarProofError;
+  failure?: ToolError;
 }
 
 export interface DirectoryOptions {
@@ -52,7 +52,7 @@ export interface DirectoryOptions {
 }
 
 type PageOutcome = { page: CustomerPage } | { error: unknown };
-type PagesRead = { snapshot: CustomerSnapshot; failure?: SolarProofError };
+type PagesRead = { snapshot: CustomerSnapshot; failure?: ToolError };
 
 export class CustomerDirectory {
   readonly #options: DirectoryOptions;
@@ -92,7 +92,7 @@ export class CustomerDirectory {
    */
   async byId(customerId: number, signal?: AbortSignal): Promise<Customer> {
     if (this.#idLookups === 'refused') {
-      throw new SolarProofError(
+      throw new ToolError(
         'CUSTOMER_NOT_FOUND',
         `Customer ${customerId} was not looked up: Solar Proof answered no lookup by id earlier in this session, so this server takes id lookups as unsupported until it restarts.`,
         { hint: ID_LOOKUPS_REFUSED_HINT },
@@ -100,7 +100,7 @@ export class CustomerDirectory {
     }
     const client = this.#options.client();
     const forms: IdLookupForm[] = this.#workingForm ? [this.#workingForm] : ['documented', 'older'];
-    let refusal: SolarProofError | undefined;
+    let refusal: ToolError | undefined;
     for (const form of forms) {
       try {
         const { value } = await client.getCustomerById(customerId, form, { signal });
@@ -119,13 +119,13 @@ export class CustomerDirectory {
       customerId,
       code: refusal.code,
     });
-    throw new SolarProofError(
+    throw new ToolError(
       'CUSTOMER_NOT_FOUND',
       `Solar Proof found no customer ${customerId} by id, asked both ways (getcustomerByemail and getcustomer): ${refusal.message}`,
       {
         hint: `Either no customer has this id, or this Solar Proof service does not look customers up by id: no id lookup has worked yet, so the two cannot be told apart. ${ID_LOOKUPS_REFUSED_HINT}`,
-        ...(refusal.httpStatus === undefined ? {} : { httpStatus: refusal.httpStatus }),
-        ...(refusal.upstreamCode === undefined ? {} : { upstreamCode: refusal.upstreamCode }),
+        httpStatus: refusal.details.httpStatus,
+        upstreamCode: refusal.details.upstreamCode,
       },
     );
   }
@@ -227,7 +227,7 @@ export class CustomerDirectory {
     const customers = new Map<number | string, CachedCustomer>();
     let pages = 0;
     let end: ScanStop = 'page-cap';
-    let failure: SolarProofError | undefined;
+    let failure: ToolError | undefined;
     try {
       for (let page = 1; page <= scanMaxPages; page++) {
         fill(page);
@@ -245,7 +245,7 @@ export class CustomerDirectory {
             end = 'time-cap';
             break;
           }
-          const error = asSolarProofError(outcome.error);
+          const error = asToolError(outcome.error);
           // Past the end, a service may well say "not found" rather than send an empty list.
           if (error.code === 'CUSTOMER_NOT_FOUND') {
             end = 'end';
@@ -323,32 +323,28 @@ const ID_LOOKUPS_REFUSED_HINT =
   'Check the id with the user, or find the customer with get_customer by email or with find_customers (name, phone, company or id).';
 
 /** Answers that, to a lookup by id, may mean "no such customer" or "ids are not looked up here". */
-function isIdRefusal(error: unknown): error is SolarProofError {
-  if (!(error instanceof SolarProofError)) return false;
+function isIdRefusal(error: unknown): error is ToolError {
+  if (!(error instanceof ToolError)) return false;
   if (error.code === 'CUSTOMER_NOT_FOUND' || error.code === 'INVALID_PARAMETERS') return true;
-  if (error.code === 'UPSTREAM_ERROR') return error.upstreamCode === 'NOT_FOUND';
-  return error.code === 'UPSTREAM_HTTP_ERROR' && (error.httpStatus === 400 || error.httpStatus === 404);
+  if (error.code === 'UPSTREAM_ERROR') return error.details.upstreamCode === 'NOT_FOUND';
+  return (
+    error.code === 'UPSTREAM_HTTP_ERROR' &&
+    (error.details.httpStatus === 400 || error.details.httpStatus === 404)
+  );
 }
 
 /** One read page lists CAMPAIGN_NOT_FOUND (a copy-paste slip that may be what is really sent). */
 const PROJECT_NOT_FOUND_CODES = new Set(['PROJECT_NOT_FOUND', 'CAMPAIGN_NOT_FOUND', 'NOT_FOUND']);
 
-function projectNotFound(error: unknown): SolarProofError | undefined {
-  if (!(error instanceof SolarProofError) || error.code !== 'UPSTREAM_ERROR') return undefined;
-  if (!PROJECT_NOT_FOUND_CODES.has(error.upstreamCode ?? '')) return undefined;
-  return new SolarProofError('CUSTOMER_NOT_FOUND', error.message, {
-    ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
-    ...(error.upstreamCode === undefined ? {} : { upstreamCode: error.upstreamCode }),
+function projectNotFound(error: unknown): ToolError | undefined {
+  if (!(error instanceof ToolError) || error.code !== 'UPSTREAM_ERROR') return undefined;
+  if (!PROJECT_NOT_FOUND_CODES.has(error.details.upstreamCode ?? '')) return undefined;
+  return new ToolError('CUSTOMER_NOT_FOUND', error.message, {
+    httpStatus: error.details.httpStatus,
+    upstreamCode: error.details.upstreamCode,
   });
 }
 
-function cancelled(): SolarProofError {
-  return new SolarProofError('CANCELLED', 'The search was cancelled; no more pages were requested.');
-}
-
-function asSolarProofError(error: unknown): SolarProofError {
-  if (error instanceof SolarProofError) return error;
-  return new SolarProofError('INTERNAL', error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
+function cancelled(): ToolError {
+  return new ToolError('CANCELLED', 'The search was cancelled; no more pages were requested.');
 }

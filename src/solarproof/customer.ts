@@ -6,8 +6,9 @@
  * instead of being guessed.
  */
 import * as z from 'zod';
+import { ToolError } from '../errors.js';
 import { CUSTOMER_TYPES, type CustomerType, isRecord, upstreamError } from './contract.js';
-import { cleanUpstreamText, SolarProofError } from './errors.js';
+import { cleanUpstreamText } from './errors.js';
 
 /** The documented Get Customer fields; anything else in the answer is passed through. */
 const KNOWN_FIELDS = new Set([
@@ -106,7 +107,7 @@ export function parseGetCustomer(status: number, body: unknown, subject = 'this 
   if (failure) throw failure;
   // An empty list is the natural way for a lookup to say "nobody has this email".
   if (isEmptyAnswer(body)) {
-    throw new SolarProofError('CUSTOMER_NOT_FOUND', `Solar Proof found no customer with ${subject}.`, {
+    throw new ToolError('CUSTOMER_NOT_FOUND', `Solar Proof found no customer with ${subject}.`, {
       httpStatus: status,
     });
   }
@@ -116,7 +117,7 @@ export function parseGetCustomer(status: number, body: unknown, subject = 'this 
       ? body.data.length
       : 0;
   if (several > 1) {
-    throw new SolarProofError(
+    throw new ToolError(
       'UNEXPECTED_RESPONSE',
       `Solar Proof returned ${several} customers for one email; this tool expects exactly one.`,
       {
@@ -127,7 +128,7 @@ export function parseGetCustomer(status: number, body: unknown, subject = 'this 
   }
   const record = unwrap(body);
   if (!record) {
-    throw new SolarProofError(
+    throw new ToolError(
       'UNEXPECTED_RESPONSE',
       `Solar Proof answered HTTP ${status} without a customer object.`,
       { httpStatus: status },
@@ -224,7 +225,7 @@ export function parseCustomerPage(status: number, body: unknown): CustomerPage {
       : undefined;
   if (list === null) return { customers: [], entries: 0 };
   if (!Array.isArray(list)) {
-    throw new SolarProofError(
+    throw new ToolError(
       'UNEXPECTED_RESPONSE',
       `Solar Proof answered a Get All Customers page (HTTP ${status}) without a list of customers.`,
       { httpStatus: status },
@@ -267,17 +268,13 @@ export function parseCustomerOfProject(status: number, body: unknown, projectId:
     (Array.isArray(raw) && raw.length === 0) ||
     (isRecord(raw) && Object.keys(raw).length === 0)
   ) {
-    throw new SolarProofError(
-      'CUSTOMER_NOT_FOUND',
-      `Solar Proof found no customer for project ${projectId}.`,
-      {
-        httpStatus: status,
-      },
-    );
+    throw new ToolError('CUSTOMER_NOT_FOUND', `Solar Proof found no customer for project ${projectId}.`, {
+      httpStatus: status,
+    });
   }
   const record = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
   if (!isRecord(record)) {
-    throw new SolarProofError(
+    throw new ToolError(
       'UNEXPECTED_RESPONSE',
       `Solar Proof answered the lookup of project ${projectId} (HTTP ${status}) without a Customer object.`,
       { httpStatus: status },

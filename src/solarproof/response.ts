@@ -3,9 +3,11 @@
  * headers and (bounded, redacted) body text, and these functions say whether it is an answer to
  * parse, a failure worth retrying, or a final failure. Every read and write endpoint shares them.
  */
+
+import { ToolError } from '../errors.js';
 import { REDACTED, type Redactor } from '../redact.js';
 import { upstreamError } from './contract.js';
-import { cleanUpstreamText, SolarProofError } from './errors.js';
+import { cleanUpstreamText } from './errors.js';
 
 export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -19,8 +21,8 @@ export interface HttpAnswer {
 export type Classified =
   /** A 2xx JSON answer, for the endpoint's own parser. */
   | { kind: 'answer'; status: number; body: unknown }
-  | { kind: 'retry'; error: SolarProofError; retryAfterMs: number | undefined }
-  | { kind: 'fail'; error: SolarProofError };
+  | { kind: 'retry'; error: ToolError; retryAfterMs: number | undefined }
+  | { kind: 'fail'; error: ToolError };
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
@@ -34,7 +36,7 @@ export function classifyResponse(answer: HttpAnswer, requested: URL, redact: Red
     const location = headerValue(headers.location);
     return {
       kind: 'fail',
-      error: new SolarProofError(
+      error: new ToolError(
         'REDIRECT_REFUSED',
         `Solar Proof answered HTTP ${status} with a redirect${location ? ` to ${safeLocation(location, requested, redact)}` : ''}; redirects are not followed.`,
         { httpStatus: status },
@@ -53,7 +55,7 @@ export function classifyResponse(answer: HttpAnswer, requested: URL, redact: Red
     if (body === undefined) {
       return {
         kind: 'fail',
-        error: new SolarProofError(
+        error: new ToolError(
           'UNEXPECTED_RESPONSE',
           `Solar Proof answered HTTP ${status} with a body that is not JSON (${describeBody(text, headers, redact)}).`,
           { httpStatus: status },
@@ -66,7 +68,7 @@ export function classifyResponse(answer: HttpAnswer, requested: URL, redact: Red
     kind: 'fail',
     error:
       upstreamError(status, body) ??
-      new SolarProofError(
+      new ToolError(
         status >= 500 ? 'UPSTREAM_SERVER_ERROR' : 'UPSTREAM_HTTP_ERROR',
         `Solar Proof answered HTTP ${status} (${describeBody(text, headers, redact)}).`,
         { httpStatus: status },
@@ -75,7 +77,7 @@ export function classifyResponse(answer: HttpAnswer, requested: URL, redact: Red
 }
 
 /** The failure a retryable status stands for, unless its body carries a documented code. */
-function statusError(status: number, body: unknown, retryAfterMs: number | undefined): SolarProofError {
+function statusError(status: number, body: unknown, retryAfterMs: number | undefined): ToolError {
   const documented = upstreamError(status, body);
   if (documented) return documented;
   const details = {
@@ -83,9 +85,9 @@ function statusError(status: number, body: unknown, retryAfterMs: number | undef
     ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
   };
   if (status === 429) {
-    return new SolarProofError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', details);
+    return new ToolError('RATE_LIMITED', 'Solar Proof is rate-limiting requests (HTTP 429).', details);
   }
-  return new SolarProofError(
+  return new ToolError(
     'UPSTREAM_UNAVAILABLE',
     `Solar Proof is temporarily unavailable (HTTP ${status}).`,
     details,

@@ -3,15 +3,23 @@
  * the arguments, call the handler, and turn whatever happens into a CallToolResult that carries
  * both structuredContent and the same data as text, with every thrown error made an isError result.
  */
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { AuditSink } from '../audit/log.js';
 import type { Config } from '../config.js';
+import {
+  type ArgumentIssue,
+  asToolError,
+  ERROR_CATALOG,
+  ERROR_CODES,
+  type ErrorCode,
+  ToolError,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redact.js';
 import type { SolarProofClient } from '../solarproof/client.js';
 import type { CustomerDirectory } from '../solarproof/customer-directory.js';
-import { type ArgumentIssue, cleanUpstreamText, ERROR_CODES, SolarProofError } from '../solarproof/errors.js';
+import { cleanUpstreamText } from '../solarproof/errors.js';
 
 export type Mode = 'live' | 'sandbox';
 
@@ -46,6 +54,18 @@ export interface ToolSuccess<T> {
 /** What a handler returns on success: the output schema's fields, less the ones the wrapper adds. */
 export type SuccessData<Output extends z.ZodObject> = Omit<z.input<Output>, 'ok' | 'mode'>;
 
+/** MCP's tool annotations, every one stated: a host must not have to guess what a tool may do. */
+export interface Annotations {
+  title: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** A tool's own advice per error code, where it differs from the catalogue's (a lookup is not an update). */
+export type Hints = Partial<Record<ErrorCode, string>>;
+
 export interface ToolDefinition<
   Input extends z.ZodType = z.ZodType,
   Output extends z.ZodObject = z.ZodObject,
@@ -55,7 +75,9 @@ export interface ToolDefinition<
   description: string;
   inputSchema: Input;
   outputSchema: Output;
-  annotations: ToolAnnotations;
+  annotations: Annotations;
+  /** Advice the wrapper gives on failure; a function when it depends on the arguments. */
+  hints?: Hints | ((args: z.output<Input>) => Hints);
   handler(
     args: z.output<Input>,
     context: ToolContext,
@@ -122,29 +144,31 @@ export async function runTool(
   extra: CallExtra,
 ): Promise<CallToolResult> {
   const started = performance.now();
+  let args: unknown;
   try {
     const parsed = tool.inputSchema.safeParse(rawArgs ?? {});
     if (!parsed.success) {
       const issues = describeIssues(parsed.error, context.redact);
-      throw new SolarProofError(
+      throw new ToolError(
         'INVALID_ARGUMENTS',
         `Invalid arguments for ${tool.name}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`,
         { issues },
       );
     }
+    args = parsed.data;
     const { summary, data } = await tool.handler(parsed.data, context, extra);
     const output = { ok: true, mode: context.mode, ...data };
     // The SDK client rejects a result that breaks the published schema; fail here, clearly, instead.
     const checked = tool.outputSchema.safeParse(output);
     if (!checked.success) {
-      throw new SolarProofError('INTERNAL', `${tool.name} produced a result that breaks its output schema.`, {
+      throw new ToolError('INTERNAL', `${tool.name} produced a result that breaks its output schema.`, {
         cause: checked.error,
       });
     }
     context.logger.info('tool call succeeded', { tool: tool.name, durationMs: elapsed(started) });
     return render(context, summary, output, false);
   } catch (error) {
-    const failure = asSolarProofError(error);
+    const failure = asToolError(error);
     const log = failure.code === 'INTERNAL' ? context.logger.error : context.logger.warn;
     log('tool call failed', {
       tool: tool.name,
@@ -153,11 +177,14 @@ export async function runTool(
       durationMs: elapsed(started),
       ...(failure.code === 'INTERNAL' ? { cause: String(failure.cause ?? error) } : {}),
     });
-    let data: Record<string, unknown> = errorData(context, failure, context.redact);
+    const hint =
+      failure.details.hint ?? hintsFor(tool, args)[failure.code] ?? ERROR_CATALOG[failure.code].hint;
+    let data: Record<string, unknown> = errorData(context, failure.with({ hint }), context.redact);
     // The SDK client validates error results against the output schema too; never send one it rejects.
     if (!tool.outputSchema.safeParse(data).success) {
       context.logger.error('error result breaks the output schema', { tool: tool.name, code: failure.code });
-      data = errorData(context, new SolarProofError('INTERNAL', failure.message), context.redact);
+      const internal = new ToolError('INTERNAL', failure.message);
+      data = errorData(context, internal.with({ hint: ERROR_CATALOG.INTERNAL.hint }), context.redact);
     }
     return render(context, `${tool.name} failed: ${data.code}. ${data.message}`, data, true);
   }
@@ -166,9 +193,10 @@ export async function runTool(
 /** Longest message an error result carries; upstream text is already cut shorter (500). */
 const ERROR_MESSAGE_MAX = 4_000;
 
+/** A failure as a result: its code, what the catalogue says of it, and every detail it carries. */
 export function errorData(
   context: Pick<ToolContext, 'mode'>,
-  failure: SolarProofError,
+  failure: ToolError,
   redact: Redactor = (text) => text,
 ) {
   return {
@@ -177,14 +205,15 @@ export function errorData(
     message: cleanUpstreamText(redact(failure.message), ERROR_MESSAGE_MAX),
     code: failure.code,
     retryable: failure.retryable,
-    hint: failure.hint,
-    ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
-    ...(failure.upstreamCode === undefined ? {} : { upstreamCode: failure.upstreamCode }),
-    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
-    ...(failure.issues === undefined ? {} : { issues: failure.issues }),
-    ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
-    ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
+    hint: ERROR_CATALOG[failure.code].hint,
+    ...failure.details,
   };
+}
+
+function hintsFor(tool: ToolDefinition, args: unknown): Hints {
+  if (typeof tool.hints !== 'function') return tool.hints ?? {};
+  // Before the arguments are valid there is nothing to fit the advice to.
+  return args === undefined ? {} : tool.hints(args);
 }
 
 const PRETTY_JSON_MAX = 8_000;
@@ -209,13 +238,6 @@ function render(
     structuredContent: structured,
     ...(isError ? { isError: true } : {}),
   };
-}
-
-function asSolarProofError(error: unknown): SolarProofError {
-  if (error instanceof SolarProofError) return error;
-  return new SolarProofError('INTERNAL', 'Unexpected internal error in the Solar Proof MCP server.', {
-    cause: error,
-  });
 }
 
 /** An error answer stays small whatever the input: 10,000 unknown keys must not become megabytes. */

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { CUSTOMER_TYPES, isNonBlankText, isWellFormed } from '../solarproof/contract.js';
 import type { ScanStop } from '../solarproof/customer-cache.js';
 import type { ScanResult } from '../solarproof/customer-directory.js';
-import { cleanUpstreamText, ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
+import { cleanUpstreamText } from '../solarproof/errors.js';
 import {
   MATCH_FIELDS,
   MATCH_KINDS,
@@ -10,16 +10,16 @@ import {
   parseQuery,
   rankMatches,
 } from '../solarproof/matching.js';
-import { defineTool, errorFields, resultFields } from './define.js';
-import { LOOKUP_HINTS } from './get-customer.js';
+import { defineTool, errorFields, type Hints, resultFields } from './define.js';
+import { READ_HINTS } from './hints.js';
 
 export const QUERY_MAX = 200;
 export const LIMIT_MAX = 25;
 export const DEFAULT_LIMIT = 10;
 
 /** A search reads many pages; where its advice differs from a single lookup's, it is here. */
-const SEARCH_HINTS: Partial<Record<ErrorCode, string>> = {
-  ...LOOKUP_HINTS,
+const SEARCH_HINTS: Hints = {
+  ...READ_HINTS,
   CANCELLED: 'The search was cancelled and stopped reading. It changes nothing; repeat it if still wanted.',
   PERMISSION_DENIED:
     'The Solar Proof user behind this API key may not list customers. Tell the user; an account administrator must grant access, or look the customer up by email with get_customer.',
@@ -107,6 +107,7 @@ export const findCustomersTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
+  hints: SEARCH_HINTS,
   async handler({ query, limit = DEFAULT_LIMIT }, context, extra) {
     const parsed = parseQuery(query);
     let sent = 0;
@@ -128,10 +129,6 @@ export const findCustomersTool = defineTool({
     let scan: ScanResult;
     try {
       scan = await context.customers.scan(extra.signal, onPage);
-    } catch (error) {
-      if (!(error instanceof SolarProofError) || error.hint !== ERROR_CATALOG[error.code].hint) throw error;
-      const hint = SEARCH_HINTS[error.code];
-      throw hint ? error.withHint(hint) : error;
     } finally {
       await notifications;
     }

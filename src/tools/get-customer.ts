@@ -1,35 +1,14 @@
 import * as z from 'zod';
 import { updateFieldSchemas } from '../solarproof/contract.js';
 import { type Customer, customerOutputSchema } from '../solarproof/customer.js';
-import { cleanUpstreamText, ERROR_CATALOG, type ErrorCode, SolarProofError } from '../solarproof/errors.js';
-import { defineTool, errorFields, resultFields } from './define.js';
+import { cleanUpstreamText } from '../solarproof/errors.js';
+import { defineTool, errorFields, type Hints, resultFields } from './define.js';
+import { READ_HINTS } from './hints.js';
 
 type LookupKind = 'email' | 'pkcustomerid' | 'projectId';
 
-/** The catalog's hints speak of updates; a lookup changes nothing, so these codes get their own advice. */
-export const LOOKUP_HINTS: Partial<Record<ErrorCode, string>> = {
-  PERMISSION_DENIED:
-    'The Solar Proof user behind this API key may not see this customer. Tell the user; an account administrator must grant access.',
-  UPDATE_FAILED:
-    'Solar Proof reported a server error for the lookup. A lookup changes nothing, so calling again once later is safe; tell the user if it persists.',
-  TIMEOUT:
-    'Solar Proof did not answer in time. A lookup changes nothing, so calling again is safe; if it keeps timing out, tell the user Solar Proof seems slow or down.',
-  CANCELLED:
-    'The lookup was cancelled before Solar Proof answered. It changes nothing; repeat it if still wanted.',
-  NETWORK:
-    'Solar Proof could not be reached. A lookup changes nothing, so calling again later is safe; check the network or SOLARPROOF_BASE_URL if it persists.',
-  UPSTREAM_UNAVAILABLE:
-    'Solar Proof is temporarily unavailable. A lookup changes nothing: try again in a minute, and tell the user if it persists.',
-  UPSTREAM_SERVER_ERROR:
-    'Solar Proof had a server error. A lookup changes nothing, so calling again once later is safe; tell the user if it persists.',
-  UNEXPECTED_RESPONSE:
-    'Solar Proof answered the lookup in a shape this server does not recognise. Nothing was changed; tell the user, and do not update this customer on the strength of a guess.',
-  RESPONSE_TOO_LARGE:
-    'Solar Proof’s answer to the lookup was larger than this server accepts and was cut off. Nothing was changed; tell the user.',
-};
-
 /** Not found and refused mean different things by email, by id and by project. */
-const LOOKUP_KIND_HINTS: Record<LookupKind, Partial<Record<ErrorCode, string>>> = {
+const LOOKUP_KIND_HINTS: Record<LookupKind, Hints> = {
   email: {
     CUSTOMER_NOT_FOUND:
       'No customer has this email address in Solar Proof. Check the spelling with the user (the whole address must match); the customer may be recorded under another email: find_customers searches by name, phone or part of an email. Do not guess an id.',
@@ -109,32 +88,28 @@ export const getCustomerTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
+  hints: (args) => ({ ...READ_HINTS, ...LOOKUP_KIND_HINTS[lookupKind(args)] }),
   async handler(args, context, extra) {
-    const kind: LookupKind =
-      args.email !== undefined ? 'email' : args.pkcustomerid !== undefined ? 'pkcustomerid' : 'projectId';
-    try {
-      if (args.projectId !== undefined) {
-        const { customer, siteAddress } = await context.customers.ofProject(args.projectId, extra.signal);
-        const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'} for project ${args.projectId}: ${describe(customer)}.`;
-        return {
-          summary: message,
-          data: { message, customer, project: { projectId: args.projectId, siteAddress } },
-        };
-      }
-      const customer =
-        args.pkcustomerid !== undefined
-          ? await context.customers.byId(args.pkcustomerid, extra.signal)
-          : await context.customers.byEmail(args.email as string, extra.signal);
-      const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'}: ${describe(customer, args.email)}.`;
-      return { summary: message, data: { message, customer } };
-    } catch (error) {
-      // Only the catalog's generic advice is replaced; a hint made for this very situation stays.
-      if (!(error instanceof SolarProofError) || error.hint !== ERROR_CATALOG[error.code].hint) throw error;
-      const hint = LOOKUP_KIND_HINTS[kind][error.code] ?? LOOKUP_HINTS[error.code];
-      throw hint ? error.withHint(hint) : error;
+    if (args.projectId !== undefined) {
+      const { customer, siteAddress } = await context.customers.ofProject(args.projectId, extra.signal);
+      const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'} for project ${args.projectId}: ${describe(customer)}.`;
+      return {
+        summary: message,
+        data: { message, customer, project: { projectId: args.projectId, siteAddress } },
+      };
     }
+    const customer =
+      args.pkcustomerid !== undefined
+        ? await context.customers.byId(args.pkcustomerid, extra.signal)
+        : await context.customers.byEmail(args.email as string, extra.signal);
+    const message = `Found customer ${customer.pkcustomerid ?? '(id not given)'}: ${describe(customer, args.email)}.`;
+    return { summary: message, data: { message, customer } };
   },
 });
+
+function lookupKind(args: { email?: string; pkcustomerid?: number }): LookupKind {
+  return args.email !== undefined ? 'email' : args.pkcustomerid !== undefined ? 'pkcustomerid' : 'projectId';
+}
 
 /** Names come from upstream: one line, no control characters, bounded, before they reach the summary. */
 function describe(customer: Customer, askedEmail?: string): string {

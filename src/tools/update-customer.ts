@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import { ToolError } from '../errors.js';
 import { REDACTED, redactUrl } from '../redact.js';
 import type { PreparedRequest } from '../solarproof/client.js';
 import { customerIdSchema, fieldsIn, UPDATABLE_FIELDS, updateFieldSchemas } from '../solarproof/contract.js';
-import { SolarProofError } from '../solarproof/errors.js';
 import { defineTool, errorFields, resultFields, type ToolContext } from './define.js';
 
 const inputSchema = z
@@ -137,18 +137,17 @@ export const updateCustomerTool = defineTool({
         },
       };
     } catch (error) {
-      const failure = error instanceof SolarProofError ? error : undefined;
+      const failure = error instanceof ToolError ? error : undefined;
       await recordOutcome(context, {
         ...base,
         outcome: 'error',
         code: failure?.code ?? 'INTERNAL',
         message: failure?.message ?? String(error),
-        ...(failure?.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
-        ...(failure?.attempts === undefined ? {} : { attempts: failure.attempts }),
+        httpStatus: failure?.details.httpStatus,
+        attempts: failure?.details.attempts,
         durationMs: elapsed(started),
       });
-      if (failure) failure.requestId = requestId;
-      throw error;
+      throw failure ? failure.with({ requestId }) : error;
     }
   },
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ERROR_CATALOG, ERROR_CODES, type ErrorCode } from '../../src/solarproof/errors.js';
+import { ERROR_CATALOG, ERROR_CODES, type ErrorCode } from '../../src/errors.js';
 import { keyForms } from '../helpers/harness.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,7 @@
  * server's tools (in process, and a smaller one through the built server process).
  *
  * Property: every call either succeeds, only when the status is 2xx and the body has a Message
- * string and a CustomerId/id (never when it carries an error code), or fails with a SolarProofError
+ * string and a CustomerId/id (never when it carries an error code), or fails with a ToolError
  * whose code is in the published enum. Nothing else is thrown, nothing hangs.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
@@ -12,18 +12,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/config.js';
+import { ERROR_CODES, type ErrorCode, ToolError } from '../../src/errors.js';
 import type { Behaviour, Simulator } from '../../src/sandbox/simulator.js';
 import { SolarProofClient } from '../../src/solarproof/client.js';
 import { isRecord } from '../../src/solarproof/contract.js';
 import { customerOutputSchema } from '../../src/solarproof/customer.js';
-import {
-  cleanUpstreamText,
-  ERROR_CODES,
-  type ErrorCode,
-  isUpstreamErrorCode,
-  SolarProofError,
-  UPSTREAM_ERROR_CODES,
-} from '../../src/solarproof/errors.js';
+import { cleanUpstreamText, isUpstreamErrorCode, UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
 import {
   envFor,
   expectNoKey,
@@ -551,17 +545,17 @@ async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 
 /** The failure half of the property, shared by both actions; returns the code. */
 function checkFailure(error: unknown, gen: Generated): ErrorCode {
-  if (!(error instanceof SolarProofError)) {
+  if (!(error instanceof ToolError)) {
     throw new Error(
-      `threw a ${(error as Error)?.constructor?.name}, not a SolarProofError: ${String(error)} for ${label(gen)}`,
+      `threw a ${(error as Error)?.constructor?.name}, not a ToolError: ${String(error)} for ${label(gen)}`,
     );
   }
   if (!ERROR_CODES.includes(error.code)) throw new Error(`code ${error.code} is not in the enum`);
   // Nothing in this run stalls, so a TIMEOUT would be a hang.
   if (error.code === 'TIMEOUT') throw new Error(`TIMEOUT (a hang) for ${label(gen)}`);
-  expect(error.attempts ?? 0).toBeGreaterThanOrEqual(1);
-  expect(error.attempts ?? 0).toBeLessThanOrEqual(3);
-  if (!bodyHasKey(gen)) expectNoKey(`${error.message} ${error.hint}`);
+  expect(error.details.attempts ?? 0).toBeGreaterThanOrEqual(1);
+  expect(error.details.attempts ?? 0).toBeLessThanOrEqual(3);
+  if (!bodyHasKey(gen)) expectNoKey(`${error.message} ${error.details.hint}`);
   // INTERNAL means "this server has a bug". Until 08bf9f7 malformed framing (duplicate or invalid
   // Content-Length) and a "__proto__" key in a lookup produced it; now nothing may.
   if (error.code === 'INTERNAL') throw new Error(`INTERNAL: ${error.message} for ${label(gen)}`);

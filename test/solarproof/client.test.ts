@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/errors.js';
 import {
   type Behaviour,
   type RecordedRequest,
@@ -16,7 +17,7 @@ import {
   startSimulator,
 } from '../../src/sandbox/simulator.js';
 import { type ClientOptions, SolarProofClient } from '../../src/solarproof/client.js';
-import { SolarProofError, UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
+import { UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
 import type { RetryPolicy } from '../../src/solarproof/retry.js';
 import { expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 
@@ -62,8 +63,8 @@ function makeClient(overrides: Partial<ClientOptions> = {}): SolarProofClient {
   return client;
 }
 
-/** Awaits a call that must fail, checks the error is a key-free SolarProofError, and returns it. */
-async function failure(call: Promise<unknown>): Promise<SolarProofError> {
+/** Awaits a call that must fail, checks the error is a key-free ToolError, and returns it. */
+async function failure(call: Promise<unknown>): Promise<ToolError> {
   let caught: unknown;
   try {
     await call;
@@ -71,11 +72,11 @@ async function failure(call: Promise<unknown>): Promise<SolarProofError> {
     caught = error;
   }
   if (caught === undefined) throw new Error('expected the call to fail, but it succeeded');
-  expect(caught).toBeInstanceOf(SolarProofError);
-  const error = caught as SolarProofError;
+  expect(caught).toBeInstanceOf(ToolError);
+  const error = caught as ToolError;
   expectNoKey(error.message);
   expectNoKey(JSON.stringify(error));
-  expectNoKey(error.hint);
+  expectNoKey(error.details.hint ?? '');
   return error;
 }
 
@@ -248,8 +249,8 @@ describe('API key encoding', () => {
     const client = makeClient({ apiKey: 'spk_wrong_key_123' });
     const error = await failure(client.updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('INVALID_API_KEY');
-    expect(error.httpStatus).toBe(401);
-    expect(error.attempts).toBe(1);
+    expect(error.details.httpStatus).toBe(401);
+    expect(error.details.attempts).toBe(1);
     expect(sim.requests).toHaveLength(1);
     expect(sim.customers.get(JOHN)?.firstname).toBe('John');
   });
@@ -272,9 +273,9 @@ describe('upstream errors', () => {
       const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
       expect(error.code).toBe(code);
       expect(error.message).toBe(`Simulated ${code}`);
-      expect(error.httpStatus).toBe(status);
-      expect(error.upstreamCode).toBeUndefined();
-      expect(error.attempts).toBe(1);
+      expect(error.details.httpStatus).toBe(status);
+      expect(error.details.upstreamCode).toBeUndefined();
+      expect(error.details.attempts).toBe(1);
       expect(sim.requests).toHaveLength(1);
     },
   );
@@ -283,18 +284,18 @@ describe('upstream errors', () => {
     const client = makeClient();
     const missing = await failure(client.updateCustomer(12345, { firstname: 'X' }));
     expect(missing.code).toBe('CUSTOMER_NOT_FOUND');
-    expect(missing.httpStatus).toBe(404);
+    expect(missing.details.httpStatus).toBe(404);
     expect(missing.message).toBe('No customer exists with ID: 12345');
     const locked = await failure(client.updateCustomer(83019, { firstname: 'X' }));
     expect(locked.code).toBe('PERMISSION_DENIED');
-    expect(locked.httpStatus).toBe(403);
+    expect(locked.details.httpStatus).toBe(403);
   });
 
   it('an error body under HTTP 200 is an error', async () => {
     answerOnce(200, { code: 'CUSTOMER_NOT_FOUND', message: 'No customer exists with ID: 79461' });
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('CUSTOMER_NOT_FOUND');
-    expect(error.httpStatus).toBe(200);
+    expect(error.details.httpStatus).toBe(200);
 
     answerOnce(200, { success: false, message: 'Could not save' });
     const generic = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
@@ -306,8 +307,8 @@ describe('upstream errors', () => {
     answerOnce(400, { code: 'ACCOUNT_SUSPENDED', message: 'Account suspended' });
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('UPSTREAM_ERROR');
-    expect(error.upstreamCode).toBe('ACCOUNT_SUSPENDED');
-    expect(error.httpStatus).toBe(400);
+    expect(error.details.upstreamCode).toBe('ACCOUNT_SUSPENDED');
+    expect(error.details.httpStatus).toBe(400);
   });
 
   it('an HTML 500 page is UPSTREAM_SERVER_ERROR, described without its markup, not retried', async () => {
@@ -318,12 +319,12 @@ describe('upstream errors', () => {
     );
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('UPSTREAM_SERVER_ERROR');
-    expect(error.httpStatus).toBe(500);
+    expect(error.details.httpStatus).toBe(500);
     expect(error.message).toContain('HTTP 500');
     expect(error.message).toContain('text/html');
     expect(error.message).toContain('Internal Server Error');
     expect(error.message).not.toMatch(/<\/?h1>/);
-    expect(error.attempts).toBe(1);
+    expect(error.details.attempts).toBe(1);
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -331,14 +332,14 @@ describe('upstream errors', () => {
     answerRawOnce(404, 'text/plain', 'Not Found');
     const plain = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(plain.code).toBe('UPSTREAM_HTTP_ERROR');
-    expect(plain.httpStatus).toBe(404);
+    expect(plain.details.httpStatus).toBe(404);
     expect(plain.message).toContain('Not Found');
     expect(plain.retryable).toBe(false);
 
     answerOnce(400, { error: 'bad request' });
     const json = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(json.code).toBe('UPSTREAM_HTTP_ERROR');
-    expect(json.httpStatus).toBe(400);
+    expect(json.details.httpStatus).toBe(400);
 
     answerRawOnce(405, undefined, '');
     const empty = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
@@ -351,7 +352,7 @@ describe('upstream errors', () => {
     answerRawOnce(200, 'text/html', '<html><body>Please log in</body></html>');
     const html = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(html.code).toBe('UNEXPECTED_RESPONSE');
-    expect(html.httpStatus).toBe(200);
+    expect(html.details.httpStatus).toBe(200);
     expect(html.message).toContain('Please log in');
 
     answerRawOnce(200, 'application/json', '');
@@ -385,7 +386,7 @@ describe('deadline', () => {
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('TIMEOUT');
     expect(error.retryable).toBe(true);
-    expect(error.attempts).toBe(1);
+    expect(error.details.attempts).toBe(1);
     expect(error.message).toContain('300 ms');
     expect(ms).toBeGreaterThanOrEqual(280);
     expect(ms).toBeLessThan(1_000);
@@ -399,7 +400,7 @@ describe('deadline', () => {
     const client = makeClient({ timeoutMs: 400 });
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('TIMEOUT');
-    expect(error.attempts).toBe(2);
+    expect(error.details.attempts).toBe(2);
     expect(ms).toBeGreaterThanOrEqual(380);
     expect(ms).toBeLessThan(1_100);
     expect(sim.requests).toHaveLength(2);
@@ -472,8 +473,8 @@ describe('response size cap', () => {
       const after = process.memoryUsage();
 
       expect(error.code).toBe('RESPONSE_TOO_LARGE');
-      expect(error.httpStatus).toBe(200);
-      expect(error.attempts).toBe(1);
+      expect(error.details.httpStatus).toBe(200);
+      expect(error.details.attempts).toBe(1);
       expect(error.message).toContain(String(MB));
       expect(ms).toBeLessThan(2_000);
       // The client stopped reading, so the server could not hand over the whole body.
@@ -526,8 +527,8 @@ describe('redirects', () => {
       });
       const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
       expect(error.code).toBe('REDIRECT_REFUSED');
-      expect(error.httpStatus).toBe(status);
-      expect(error.attempts).toBe(1);
+      expect(error.details.httpStatus).toBe(status);
+      expect(error.details.attempts).toBe(1);
       // The target is named for the user by scheme, host and path; its query (with the key) never.
       expect(error.message).toContain('/elsewhere/apidata.php');
       expect(error.message).not.toContain('action=updatecustomer');
@@ -564,8 +565,8 @@ describe('retries', () => {
     });
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(error.httpStatus).toBe(503);
-    expect(error.attempts).toBe(3);
+    expect(error.details.httpStatus).toBe(503);
+    expect(error.details.attempts).toBe(3);
     await sleep(100);
     expect(sim.requests).toHaveLength(3);
   });
@@ -578,7 +579,7 @@ describe('retries', () => {
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('UPDATE_FAILED');
     expect(error.message).toBe('Database busy');
-    expect(error.attempts).toBe(3);
+    expect(error.details.attempts).toBe(3);
     expect(sim.requests).toHaveLength(3);
   });
 
@@ -602,9 +603,9 @@ describe('retries', () => {
     const client = makeClient({ timeoutMs: 2_000 });
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.retryAfterSeconds).toBe(120);
-    expect(error.httpStatus).toBe(429);
-    expect(error.attempts).toBe(1);
+    expect(error.details.retryAfterSeconds).toBe(120);
+    expect(error.details.httpStatus).toBe(429);
+    expect(error.details.attempts).toBe(1);
     expect(ms).toBeLessThan(500);
     await sleep(50);
     expect(sim.requests).toHaveLength(1);
@@ -614,8 +615,8 @@ describe('retries', () => {
     answerOnce(429, {}, { 'retry-after': new Date(Date.now() + 90_000).toUTCString() });
     const error = await failure(makeClient({ timeoutMs: 2_000 }).updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(88);
-    expect(error.retryAfterSeconds).toBeLessThanOrEqual(90);
+    expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(88);
+    expect(error.details.retryAfterSeconds).toBeLessThanOrEqual(90);
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -626,8 +627,8 @@ describe('retries', () => {
     });
     const error = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.retryAfterSeconds).toBeUndefined();
-    expect(error.attempts).toBe(3);
+    expect(error.details.retryAfterSeconds).toBeUndefined();
+    expect(error.details.attempts).toBe(3);
     expect(sim.requests).toHaveLength(3);
   });
 
@@ -650,9 +651,9 @@ describe('retries', () => {
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('NETWORK');
     expect(error.retryable).toBe(true);
-    expect(error.attempts).toBe(3);
+    expect(error.details.attempts).toBe(3);
     expect(error.message).toContain('ECONNREFUSED');
-    expect(error.httpStatus).toBeUndefined();
+    expect(error.details.httpStatus).toBeUndefined();
     expect(ms).toBeLessThan(1_000);
   });
 });
@@ -668,7 +669,7 @@ describe('cancellation', () => {
     const error = await failure(call);
     expect(error.code).toBe('CANCELLED');
     expect(error.retryable).toBe(true);
-    expect(error.attempts).toBe(1);
+    expect(error.details.attempts).toBe(1);
     expect(performance.now() - started).toBeLessThan(500);
     await until(() => sim.requests[0]?.abortedByClient === true);
     expect(sim.requests).toHaveLength(1);

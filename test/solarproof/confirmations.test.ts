@@ -6,10 +6,10 @@
  * or one that only matches under Unicode case folding, is refused too.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/errors.js';
 import { type Simulator, send } from '../../src/sandbox/simulator.js';
 import { SolarProofClient } from '../../src/solarproof/client.js';
 import { isSameEmail, readCustomerId } from '../../src/solarproof/contract.js';
-import { SolarProofError } from '../../src/solarproof/errors.js';
 import { expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 
 const ASKED = 79461;
@@ -49,16 +49,16 @@ class RawJson {
   constructor(readonly text: string) {}
 }
 
-async function refusal(call: Promise<unknown>): Promise<SolarProofError> {
+async function refusal(call: Promise<unknown>): Promise<ToolError> {
   const error = await call.then(
     (value) => {
       throw new Error(`expected a refusal, got ${JSON.stringify(value)}`);
     },
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(SolarProofError);
+  expect(error).toBeInstanceOf(ToolError);
   expectNoKey((error as Error).message);
-  return error as SolarProofError;
+  return error as ToolError;
 }
 
 describe('updateCustomer: only the id asked for is a confirmation', () => {
@@ -99,7 +99,7 @@ describe('updateCustomer: only the id asked for is a confirmation', () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/but customer 79461 was asked for/);
     expect(error.message.length).toBeLessThan(200);
-    expect(error.hint).toMatch(/different customer/);
+    expect(error.details.hint).toMatch(/different customer/);
   });
 
   it('the older `id` and lower-case `customerId` names follow the same rule', async () => {
@@ -172,7 +172,7 @@ describe('getCustomerByEmail: only the email asked for is an answer', () => {
     answerOnce(customer(email));
     const error = await refusal(client.getCustomerByEmail('john.smith@example.com'));
     expect(error.code).toBe('UNEXPECTED_RESPONSE');
-    expect(error.hint).toMatch(/not used/);
+    expect(error.details.hint).toMatch(/not used/);
   });
   it('an address that equals it only under Unicode case folding (KELVIN SIGN for "k") is refused', async () => {
     answerOnce({ ...customer('\u212aate@example.com'), customer_id: '80125' });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/errors.js';
 import {
   ACTIONS,
   API_PATH,
@@ -15,15 +16,15 @@ import {
   updateFieldSchemas,
   upstreamError,
 } from '../../src/solarproof/contract.js';
-import { SolarProofError, UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
+import { UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
 
 /** Runs fn and returns what it threw, failing the test when it does not throw. */
-function thrown(fn: () => unknown): SolarProofError {
+function thrown(fn: () => unknown): ToolError {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(SolarProofError);
-    return error as SolarProofError;
+    expect(error).toBeInstanceOf(ToolError);
+    return error as ToolError;
   }
   throw new Error('expected a throw');
 }
@@ -165,11 +166,11 @@ describe('upstreamError', () => {
 
   it.each(UPSTREAM_ERROR_CODES)('maps the documented code %s to the same code', (code) => {
     const error = upstreamError(404, { code, message: `Upstream says ${code}` });
-    expect(error).toBeInstanceOf(SolarProofError);
+    expect(error).toBeInstanceOf(ToolError);
     expect(error?.code).toBe(code);
     expect(error?.message).toBe(`Upstream says ${code}`);
-    expect(error?.httpStatus).toBe(404);
-    expect(error?.upstreamCode).toBeUndefined();
+    expect(error?.details.httpStatus).toBe(404);
+    expect(error?.details.upstreamCode).toBeUndefined();
   });
 
   it('treats a documented code under HTTP 200 as the error it names', () => {
@@ -178,7 +179,7 @@ describe('upstreamError', () => {
       message: 'No customer exists with ID: 79461',
     });
     expect(error?.code).toBe('CUSTOMER_NOT_FOUND');
-    expect(error?.httpStatus).toBe(200);
+    expect(error?.details.httpStatus).toBe(200);
     expect(error?.retryable).toBe(false);
     expect(error?.message).toBe('No customer exists with ID: 79461');
   });
@@ -186,16 +187,16 @@ describe('upstreamError', () => {
   it('reports an unknown code as UPSTREAM_ERROR, keeping the code as upstreamCode', () => {
     const error = upstreamError(400, { code: 'QUOTA_EXCEEDED', message: 'Too many' });
     expect(error?.code).toBe('UPSTREAM_ERROR');
-    expect(error?.upstreamCode).toBe('QUOTA_EXCEEDED');
+    expect(error?.details.upstreamCode).toBe('QUOTA_EXCEEDED');
     expect(error?.message).toBe('Too many');
-    expect(error?.httpStatus).toBe(400);
+    expect(error?.details.httpStatus).toBe(400);
   });
 
   it('does not let upstream claim one of this server’s own codes', () => {
     for (const code of ['TIMEOUT', 'CONFIGURATION', 'INTERNAL', 'INVALID_ARGUMENTS']) {
       const error = upstreamError(500, { code, message: 'x' });
       expect(error?.code).toBe('UPSTREAM_ERROR');
-      expect(error?.upstreamCode).toBe(code);
+      expect(error?.details.upstreamCode).toBe(code);
     }
   });
 
@@ -209,7 +210,7 @@ describe('upstreamError', () => {
   it('treats success:false and status:"error" without a code as UPSTREAM_ERROR with no upstreamCode', () => {
     const a = upstreamError(200, { success: false, message: 'Could not save' });
     expect(a?.code).toBe('UPSTREAM_ERROR');
-    expect(a?.upstreamCode).toBeUndefined();
+    expect(a?.details.upstreamCode).toBeUndefined();
     expect(a?.message).toBe('Could not save');
     const b = upstreamError(200, { status: 'error', error: 'Broken' });
     expect(b?.code).toBe('UPSTREAM_ERROR');
@@ -256,10 +257,10 @@ describe('upstreamError', () => {
     expect(spaced?.code).toBe('CUSTOMER_NOT_FOUND');
     const long = upstreamError(400, { code: `X${'Y'.repeat(200)}`, message: 'm' });
     expect(long?.code).toBe('UPSTREAM_ERROR');
-    expect(long?.upstreamCode?.length).toBe(64);
+    expect(long?.details.upstreamCode?.length).toBe(64);
     const numeric = upstreamError(400, { code: 42, message: 'm' });
     expect(numeric?.code).toBe('UPSTREAM_ERROR');
-    expect(numeric?.upstreamCode).toBeUndefined();
+    expect(numeric?.details.upstreamCode).toBeUndefined();
   });
 });
 
@@ -317,7 +318,7 @@ describe('parseUpdateCustomerSuccess', () => {
   ])('refuses %s as UNEXPECTED_RESPONSE', (_label, body) => {
     const error = thrown(() => parseUpdateCustomerSuccess(200, body));
     expect(error.code).toBe('UNEXPECTED_RESPONSE');
-    expect(error.httpStatus).toBe(200);
+    expect(error.details.httpStatus).toBe(200);
     expect(error.retryable).toBe(false);
   });
 

@@ -45,7 +45,7 @@ describe('classifyResponse', () => {
     const limited = classify(429, '', { 'retry-after': '7' });
     expect(limited).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
     expect(code(limited)).toBe('RATE_LIMITED');
-    if (limited.kind === 'retry') expect(limited.error.retryAfterSeconds).toBe(7);
+    if (limited.kind === 'retry') expect(limited.error.details.retryAfterSeconds).toBe(7);
     for (const status of [502, 503, 504]) {
       const outcome = classify(status);
       expect(outcome.kind).toBe('retry');

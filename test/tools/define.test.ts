@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { noAudit } from '../../src/audit/log.js';
 import { loadConfig } from '../../src/config.js';
+import { ToolError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedactor } from '../../src/redact.js';
-import { SolarProofError } from '../../src/solarproof/errors.js';
 import { defineTool, errorFields, resultFields, runTool, type ToolContext } from '../../src/tools/define.js';
 
 const context: ToolContext = {
@@ -30,7 +30,13 @@ function tool(handler: () => Promise<{ summary: string; data: Record<string, unk
     description: 'A tool for testing the wrapper.',
     inputSchema: z.strictObject({ n: z.int() }),
     outputSchema: z.strictObject({ ...resultFields, value: z.int().optional(), ...errorFields }),
-    annotations: {},
+    annotations: {
+      title: 'Probe',
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
     handler: handler as never,
   });
 }
@@ -61,10 +67,10 @@ describe('runTool', () => {
     expect(result.structuredContent).toMatchObject({ ok: false, code: 'INTERNAL' });
   });
 
-  it('turns a thrown SolarProofError into an isError result with its code and hint', async () => {
+  it('turns a thrown ToolError into an isError result with its code and hint', async () => {
     const result = await runTool(
       tool(async () => {
-        throw new SolarProofError('TIMEOUT', 'too slow');
+        throw new ToolError('TIMEOUT', 'too slow');
       }),
       { n: 1 },
       context,

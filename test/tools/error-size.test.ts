@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { noAudit } from '../../src/audit/log.js';
 import { loadConfig } from '../../src/config.js';
+import { ToolError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedactor } from '../../src/redact.js';
-import { SolarProofError } from '../../src/solarproof/errors.js';
 import { defineTool, errorFields, resultFields, runTool, type ToolContext } from '../../src/tools/define.js';
 import { updateCustomerTool } from '../../src/tools/update-customer.js';
 import { expectNoKey, SENTINEL_KEY } from '../helpers/harness.js';
@@ -40,7 +40,13 @@ const listTool = (
     description: 'A tool for testing the wrapper.',
     inputSchema: z.strictObject({ values: z.array(z.int()) }),
     outputSchema: z.strictObject({ ...resultFields, ...errorFields }),
-    annotations: {},
+    annotations: {
+      title: 'Probe',
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    },
     handler: handler as never,
   });
 
@@ -92,10 +98,7 @@ describe('the size of an INVALID_ARGUMENTS answer', () => {
 
   it('any error message is bounded, redacted before it is cut', async () => {
     const tool = listTool(async () => {
-      throw new SolarProofError(
-        'UPSTREAM_ERROR',
-        `${'u'.repeat(3_990)}${SENTINEL_KEY}${'u'.repeat(100_000)}`,
-      );
+      throw new ToolError('UPSTREAM_ERROR', `${'u'.repeat(3_990)}${SENTINEL_KEY}${'u'.repeat(100_000)}`);
     });
     const result = await runTool(tool, { values: [1] }, context, extra);
     const data = result.structuredContent as { message: string };

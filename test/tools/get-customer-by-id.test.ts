@@ -4,9 +4,9 @@
  * state each start a server of their own.
  */
 import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
 import { type Simulator, toGetCustomerShape } from '../../src/sandbox/simulator.js';
-import { ERROR_CATALOG } from '../../src/solarproof/errors.js';
 import {
   answer,
   envFor,
