@@ -19,21 +19,31 @@ describe('LineLimit', () => {
     expect(dropped).toEqual([]);
   });
 
-  it('cuts an oversized line short with a newline, drops the rest, and resumes at the next line', async () => {
+  it('drops an oversized line whole, and resumes at the next line', async () => {
     const { out, dropped } = await limit(['ok\nxxxxx', 'xxxxxxxx', 'xxxx\nnext\n'], 8);
-    // The part already passed on ("xxxxx") is ended so the reader sees one malformed line, then "next".
-    expect(out).toBe('ok\nxxxxx\nnext\n');
+    expect(out).toBe('ok\nnext\n');
     expect(dropped).toEqual([17]);
   });
 
   it('handles an oversized line that starts and ends inside one chunk', async () => {
     const { out, dropped } = await limit(['a\n0123456789abc\nb\n'], 8);
-    expect(out).toBe('a\n\nb\n');
+    expect(out).toBe('a\nb\n');
     expect(dropped).toEqual([13]);
   });
 
   it('a line of exactly the limit is kept', async () => {
     const { out } = await limit(['12345678\n'], 8);
     expect(out).toBe('12345678\n');
+  });
+
+  it('passes a line that arrives in pieces on as one chunk, so the reader scans it once', async () => {
+    const chunks: string[] = [];
+    const limiter = new LineLimit(1024, () => {});
+    limiter.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const done = new Promise((resolve) => limiter.on('end', resolve));
+    for (const piece of ['{"a":', '1,"b":', '2}\n{"c"', ':3}\n']) limiter.write(Buffer.from(piece));
+    limiter.end();
+    await done;
+    expect(chunks).toEqual(['{"a":1,"b":2}\n', '{"c":3}\n']);
   });
 });
