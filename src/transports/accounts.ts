@@ -29,17 +29,14 @@ export function accountFingerprint(key: string): string {
   return createHash('sha256').update(`solarproof-mcp account\0${key}`, 'utf8').digest('hex').slice(0, 12);
 }
 
-/** A key as it may arrive in a header: visible ASCII and spaces, no longer than MAX_KEY_LENGTH. */
-export function checkKeyHeader(
-  value: string | string[] | undefined,
-  header: string,
-): string | { problem: string } {
-  if (value === undefined || value === '') {
+/** The key from the header's values: exactly one, visible ASCII and spaces, at most MAX_KEY_LENGTH. */
+export function checkKeyHeader(values: string[] | undefined, header: string): string | { problem: string } {
+  if (values === undefined || values.length === 0) {
     return {
       problem: `This server serves several Solar Proof accounts: send the account's API key in the ${header} header.`,
     };
   }
-  const key = Array.isArray(value) ? undefined : value.trim();
+  const key = values.length === 1 ? values[0]?.trim() : undefined;
   if (key === undefined || key === '' || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
     return {
       problem: `The ${header} header must hold one Solar Proof API key (printable ASCII, at most ${MAX_KEY_LENGTH} characters).`,

@@ -188,7 +188,8 @@ export async function startHttpServer(
     }
     let key: string | undefined;
     if (settings.keyHeader) {
-      const checked = checkKeyHeader(req.headers[settings.keyHeader], settings.keyHeader);
+      // Distinct values: Node joins repeated headers with ", ", which would make two keys look like one.
+      const checked = checkKeyHeader(req.headersDistinct[settings.keyHeader], settings.keyHeader);
       if (typeof checked !== 'string') return refuse(req, res, { status: 400, message: checked.problem });
       key = checked;
     }

@@ -72,7 +72,7 @@ export interface RawResponse {
 export interface RawRequest {
   method?: string;
   path?: string;
-  headers?: Record<string, string | number>;
+  headers?: Record<string, string | number | string[]>;
   body?: string | Buffer;
 }
 

@@ -4,7 +4,9 @@
  * with a body that would update a customer if it got through, and then that it did not: the
  * stand-in saw nothing and the audit log holds nothing.
  */
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -396,5 +398,121 @@ describe('HTTP calls in flight are bounded', () => {
       await http.close();
       seen.push(http.stderr());
     }
+  });
+});
+
+describe('HTTP shutdown', () => {
+  it('stops accepting connections, answers requests on open connections 503, lets the calls in flight finish with their real results', async () => {
+    const env = envFor(standIn);
+    const http = await startInProcessHttp(env);
+    const headers = { ...MCP_HEADERS, host: hostOf(http.url) };
+    standIn.setBehaviour(async () => {
+      await sleep(300);
+      return false;
+    });
+    try {
+      const calls = [1, 2, 3].map((id) => send(http.url, { headers, body: rpc('tools/call', UPDATE, id) }));
+      await standIn.waitForRequests(3, 5_000);
+      // A connection whose request has begun but not ended when the shutdown starts.
+      const socket = connect(Number(new URL(http.url).port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(`GET /healthz HTTP/1.1\r\nhost: ${hostOf(http.url)}\r\n`);
+      await sleep(50);
+      const report = http.service.shutdown(10_000);
+      await expect(send(http.url, { method: 'GET', path: '/healthz' })).rejects.toThrow(/ECONNREFUSED/);
+      const answer = new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('close', () => resolve(text));
+      });
+      socket.write('\r\n');
+      expect(await answer).toMatch(/^HTTP\/1\.1 503 .*"status":"draining"/s);
+      for (const response of await Promise.all(calls)) {
+        expect(response.status).toBe(200);
+        expect(rpcResult(response).result.structuredContent).toMatchObject({ ok: true });
+      }
+      expect(await report).toEqual({ finished: 3, cancelled: 0, unsettled: 0, closed: true });
+      const outcomes = readAudit(env.SOLARPROOF_AUDIT_LOG as string).filter(
+        (r) => r.event === 'update_completed',
+      );
+      expect(outcomes.map((r) => r.outcome)).toEqual(['success', 'success', 'success']);
+    } finally {
+      standIn.setBehaviour(undefined);
+      await http.close();
+      seen.push(http.stderr());
+    }
+  });
+});
+
+describe('HTTP mode with a Solar Proof key per request (SOLARPROOF_HTTP_KEY_HEADER)', () => {
+  const HEADER = 'x-solarproof-api-key';
+  const KEY_A = 'spk_LEAKCHECK_account_A&+=/ 41';
+  const KEY_B = 'spk_LEAKCHECK_account_B&+=/ 42';
+  let anyKey: Simulator;
+  let http: InProcessHttp;
+  let env: Record<string, string>;
+  const results: string[] = [];
+  beforeAll(async () => {
+    // This stand-in takes any key, as Solar Proof takes each account's own.
+    anyKey = await startStandIn({ apiKey: undefined });
+    const { SOLARPROOF_API_KEY: _none, ...rest } = envFor(anyKey, { SOLARPROOF_HTTP_KEY_HEADER: HEADER });
+    env = rest;
+    http = await startInProcessHttp(env);
+  });
+  afterAll(async () => {
+    await http.close();
+    await anyKey.close();
+    const everything = [...results, http.stderr(), readAuditText(env.SOLARPROOF_AUDIT_LOG as string)];
+    for (const text of everything) {
+      expectNoKey(text, KEY_A);
+      expectNoKey(text, KEY_B);
+    }
+  });
+
+  it('each request uses its own key, for that request only, and the audit names the account by a fingerprint', async () => {
+    const a = await httpClient(http.url, { [HEADER]: KEY_A });
+    const b = await httpClient(http.url, { [HEADER]: KEY_B });
+    try {
+      const made: Array<{ key: string; requestId: string }> = [];
+      for (let i = 0; i < 6; i++) {
+        const [client, key] = i % 2 === 0 ? [a, KEY_A] : [b, KEY_B];
+        const result = (await client.callTool({
+          name: 'update_customer',
+          arguments: { pkcustomerid: 79461, phone2: `0400 000 00${i}` },
+        })) as CallToolResult;
+        results.push(JSON.stringify(result));
+        expect(structured(result)).toMatchObject({ ok: true });
+        made.push({ key, requestId: structured(result).requestId as string });
+      }
+      const updates = anyKey.requests.filter((r) => r.query.action === 'updatecustomer');
+      expect(updates.map((r) => r.query.api_key)).toEqual(made.map((m) => m.key));
+      const records = readAudit(env.SOLARPROOF_AUDIT_LOG as string);
+      for (const { key, requestId } of made) {
+        const mine = records.filter((r) => r.requestId === requestId);
+        expect(mine).toHaveLength(2);
+        for (const record of mine) expect(record.account).toBe(accountFingerprint(key));
+      }
+      expect(accountFingerprint(KEY_A)).toMatch(/^[0-9a-f]{12}$/);
+      expect(accountFingerprint(KEY_A)).not.toBe(accountFingerprint(KEY_B));
+      expect(http.stderr()).toContain(accountFingerprint(KEY_B));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a request without the key, or with two, is refused with 400 and sends nothing', async () => {
+    const before = anyKey.requests.length;
+    const headers = { ...MCP_HEADERS, host: hostOf(http.url) };
+    const missing = await send(http.url, { headers, body: updateBody });
+    expect(missing.status).toBe(400);
+    expect(JSON.parse(missing.body).error.message).toContain(HEADER);
+    const empty = await send(http.url, { headers: { ...headers, [HEADER]: ' ' }, body: updateBody });
+    expect(empty.status).toBe(400);
+    const two = await send(http.url, { headers: { ...headers, [HEADER]: [KEY_A, KEY_B] }, body: updateBody });
+    expect(two.status).toBe(400);
+    expect(anyKey.requests.length).toBe(before);
   });
 });
