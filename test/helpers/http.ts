@@ -132,3 +132,14 @@ export function rpcResult(response: RawResponse): Record<string, any> {
   }
   return JSON.parse(response.body) as Record<string, any>;
 }
+
+/** The URL a server started with --http logs on stderr once it listens. */
+export async function listeningUrl(stderr: () => string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = /"message":"solarproof-mcp listening","url":"(http:\/\/[^"]+)"/.exec(stderr());
+    if (found?.[1]) return found[1];
+    if (Date.now() > deadline) throw new Error(`the server did not log its URL; stderr: ${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

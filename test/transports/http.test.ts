@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLOSE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
 import type { Simulator } from '../../src/sandbox/simulator.js';
 import { accountFingerprint } from '../../src/transports/accounts.js';
@@ -406,8 +407,9 @@ describe('HTTP shutdown', () => {
     const env = envFor(standIn);
     const http = await startInProcessHttp(env);
     const headers = { ...MCP_HEADERS, host: hostOf(http.url) };
+    // Longer than the close allows after the drain, so only the drain can deliver these answers.
     standIn.setBehaviour(async () => {
-      await sleep(300);
+      await sleep(CLOSE_MS + 500);
       return false;
     });
     try {
