@@ -16,7 +16,6 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink } from '../audit/log.js';
 import type { Config } from '../config.js';
 import {
@@ -383,12 +382,13 @@ async function serveMcp(
   await transport.handleRequest(req, res, body);
 }
 
+/** A plain look, not a schema parse: the SDK's transport parses and checks every message itself. */
 function asksForProgress(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
   return messages.some((message) => {
-    const parsed = JSONRPCMessageSchema.safeParse(message);
-    if (!parsed.success || !isJSONRPCRequest(parsed.data)) return false;
-    return parsed.data.params?._meta?.progressToken !== undefined;
+    if (!isRequestLike(message)) return false;
+    const params = (message as { params?: { _meta?: { progressToken?: unknown } } }).params;
+    return params?._meta?.progressToken !== undefined && params._meta.progressToken !== null;
   });
 }
 
