@@ -13,10 +13,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
+import { type Simulator, send as sendJson } from '../../src/sandbox/simulator.js';
 import { accountFingerprint } from '../../src/transports/accounts.js';
 import { readAudit, readAuditText } from '../helpers/audit.js';
 import {
+  answer,
   envFor,
   expectNoKey,
   SENTINEL_KEY,
@@ -111,6 +112,22 @@ describe('HTTP mode with the SDK client', () => {
       ['update_requested', undefined],
       ['update_completed', 'success'],
     ]);
+  });
+
+  it('redacts the bearer token and the key when Solar Proof echoes them', async () => {
+    standIn.once(
+      answer(400, {
+        status: 'error',
+        code: 'INVALID_PARAMETERS',
+        message: `Rejected ${SENTINEL_TOKEN} with key ${SENTINEL_KEY}`,
+      }),
+    );
+    const result = (await client.callTool(UPDATE)) as CallToolResult;
+    const text = JSON.stringify(result);
+    seen.push(text);
+    expect(result.isError).toBe(true);
+    expect(structured(result).message).toContain('[REDACTED] with key [REDACTED]');
+    expect(text).not.toContain(SENTINEL_TOKEN);
   });
 
   it('answers with an event stream when the request asks for progress, with JSON otherwise', async () => {
@@ -503,6 +520,21 @@ describe('HTTP mode with a Solar Proof key per request (SOLARPROOF_HTTP_KEY_HEAD
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("a request's key is redacted when Solar Proof echoes it", async () => {
+    anyKey.once((_req, res, recorded) => {
+      sendJson(res, 400, { code: 'INVALID_PARAMETERS', message: `Unknown key ${recorded.query.api_key}` });
+      return true;
+    });
+    const a = await httpClient(http.url, { [HEADER]: KEY_A });
+    try {
+      const result = (await a.callTool(UPDATE)) as CallToolResult;
+      results.push(JSON.stringify(result));
+      expect(structured(result).message).toContain('Unknown key [REDACTED]');
+    } finally {
+      await a.close();
     }
   });
 
