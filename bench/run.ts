@@ -23,6 +23,7 @@ import { type Simulator, startSimulator } from '../src/sandbox/simulator.js';
 import { manyCustomers, pagesBehaviour, queriesFor } from './find-customers.js';
 import { buildFloors } from './floors/build.js';
 import { createUpstream, type Plan, type UpstreamStep } from './floors/upstream.js';
+import { createServerCost, startHttpMcp } from './http.js';
 import {
   affinityMask,
   CPU_TICK_MS,
@@ -600,6 +601,7 @@ async function main(): Promise<void> {
         ? `Concurrency ${S.concurrency}: the bridge and the server pinned to core 1 (taskset -a -p, every thread), this process (client, direct side and stand-in) to core 0; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} calls per side, the order rotating.`
         : `Concurrency ${S.concurrency}: NOT pinned (taskset missing or fewer than 2 cores); the figures are not the pinned ones the targets mean.`,
     );
+    const stdioConcurrent = new Map<ToolName, Record<Side['label'], SideFigures>>();
     try {
       for (const tool of TOOLS) {
         log(
@@ -607,6 +609,7 @@ async function main(): Promise<void> {
         );
         const before = new Map(senders);
         const f = await concurrent(tool, sides);
+        stdioConcurrent.set(tool, f);
         upstreamCheck(
           `${tool} concurrency ${S.concurrency}`,
           S.throughputWarmup + S.throughputRounds * S.throughputCalls,
@@ -649,6 +652,76 @@ async function main(): Promise<void> {
     }
     await stop(bridge);
     await stop(server);
+
+    // 3b. Streamable HTTP: the same calls through `--http` (a fresh MCP server per request), beside direct.
+    log(
+      `Streamable HTTP, concurrency ${S.concurrency}${canPin ? ', pinned' : ''}: ${S.throughputWarmup} warm-up + ${S.throughputRounds} × ${S.throughputCalls} per side`,
+    );
+    const overHttp = await startHttpMcp('solarproof-mcp --http', SERVER_ENTRY, serverEnv(sim));
+    procs.push(overHttp);
+    const httpSides: Side[] = [
+      sides[0]!,
+      { label: 'server', call: (tool) => callTool(overHttp, tool, argsFor(tool)), pid: overHttp.pid },
+    ];
+    if (canPin) {
+      pin(process.pid, { list: '0' });
+      pin(overHttp.pid, { list: '1' });
+    }
+    let httpPeakRss = 0;
+    const sampler = setInterval(() => {
+      httpPeakRss = Math.max(httpPeakRss, rssMb(overHttp.pid));
+    }, 25);
+    try {
+      for (const tool of TOOLS) {
+        const before = new Map(senders);
+        const f = await concurrent(tool, httpSides);
+        const calls = S.throughputWarmup + S.throughputRounds * S.throughputCalls;
+        const perCall = (sender: string) => ((senders.get(sender) ?? 0) - (before.get(sender) ?? 0)) / calls;
+        if ([perCall('direct'), perCall('server')].some((v) => Math.abs(v - plan[tool]!.length) > 0.01)) {
+          notes.push(
+            `WARNING, ${tool} over HTTP: upstream requests per call differ from the plan (${plan[tool]!.length}): direct ${perCall('direct').toFixed(2)}, HTTP server ${perCall('server').toFixed(2)}.`,
+          );
+        }
+        sim.requests.length = 0;
+        const stdio = stdioConcurrent.get(tool);
+        const c = `${tool}, concurrency ${S.concurrency}${canPin ? ' pinned' : ''}, Streamable HTTP`;
+        rows.push(
+          info(
+            `${c}: calls/s direct / HTTP (stdio)`,
+            `${f.direct.rate.toFixed(0)} / ${f.server.rate.toFixed(0)} (${stdio ? stdio.server.rate.toFixed(0) : '?'})`,
+          ),
+          info(`${c}: throughput HTTP ÷ direct`, (f.server.rate / f.direct.rate).toFixed(2)),
+          info(
+            `${c}: overhead (− direct) p50 / p99, HTTP (stdio)`,
+            `${ms(overheads(f, 'server', 50))} / ${ms(overheads(f, 'server', 99))}${stdio ? ` (${ms(overheads(stdio, 'server', 50))} / ${ms(overheads(stdio, 'server', 99))})` : ''}`,
+          ),
+          info(
+            `${c}: server CPU per call, HTTP (stdio)`,
+            `${ms(f.server.cpuPerCall)}${stdio ? ` (${ms(stdio.server.cpuPerCall)})` : ''}`,
+          ),
+        );
+      }
+    } finally {
+      clearInterval(sampler);
+      if (benchMask) pin(process.pid, { mask: benchMask });
+    }
+    rows.push(
+      info(
+        `Streamable HTTP, RSS under concurrency ${S.concurrency}: peak / after`,
+        `${mb(httpPeakRss)} / ${mb(rssMb(overHttp.pid))}`,
+      ),
+    );
+    await stop(overHttp);
+    const perRequest = await createServerCost(QUICK ? 200 : 2_000, QUICK ? 3 : 7);
+    rows.push(
+      info(
+        'Streamable HTTP, per request: createServer + stateless transport + connect + close (in process, median)',
+        `${perRequest.toFixed(1)} µs`,
+      ),
+    );
+    notes.push(
+      `Streamable HTTP: \`node dist/index.js --http\` on a free port, the same environment as the stdio server, driven by the SDK Client over StreamableHTTPClientTransport (keep-alive fetch, one POST per call, JSON answers); ${canPin ? 'pinned to core 1 like the stdio server' : 'not pinned'}; direct measured again beside it. The stdio server's figures from the same run are in brackets. RSS sampled every 25 ms during the HTTP rounds. The per-request cost is measured in this process over ${QUICK ? '3 × 200' : '7 × 2,000'} iterations with the shared tool resources, as HTTP mode builds them.`,
+    );
 
     // 4. Audit log on: ours only, sequential, every record fdatasync'ed. Report only.
     const auditPath = join(TMP, 'audit', 'audit.jsonl');

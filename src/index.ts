@@ -1,21 +1,41 @@
 #!/usr/bin/env node
 /**
- * Entry point: reads the configuration from the environment and serves MCP over stdio.
- * stdout belongs to JSON-RPC; everything human goes to stderr through the logger.
+ * Entry point: reads the command line and the environment, starts the simulated Solar Proof in
+ * sandbox mode, and serves MCP over stdio (the default) or Streamable HTTP (--http).
  */
 import { randomUUID } from 'node:crypto';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { parseCommandLine, USAGE, USAGE_EXIT_CODE } from './command-line.js';
 import { type Config, loadConfig } from './config.js';
-import { CANCEL_SETTLE_MS, CLOSE_MS, exitProcess, SHUTDOWN_GRACE_MS, settledWithin } from './lifecycle.js';
-import { createLogger } from './logger.js';
 import { PACKAGE_VERSION } from './package-info.js';
-import { createRedactor, redactUrl } from './redact.js';
-import { createServer } from './server.js';
-import { preloadHttp } from './solarproof/client.js';
-import { LineLimit, MAX_LINE_BYTES, tooLargeResponse } from './stdin-limit.js';
+import { serveStdio } from './transports/stdio.js';
 
 async function main(): Promise<void> {
-  let config: Config = loadConfig();
+  const argv = process.argv.slice(2);
+  const command = parseCommandLine(argv);
+  if (command.kind === 'error') {
+    process.stderr.write(`solarproof-mcp: ${command.message}\n\n${USAGE}`);
+    process.exit(USAGE_EXIT_CODE);
+  }
+  if (command.kind === 'help') return void process.stdout.write(USAGE);
+  if (command.kind === 'version') return void process.stdout.write(`${PACKAGE_VERSION}\n`);
+  const { options } = command;
+
+  // parseArgs has checked the whole command line, so a "--sandbox" in it is that flag.
+  let config: Config = loadConfig(process.env, argv);
+  // HTTP settings are checked before anything starts: a refusal must not leave a sandbox behind.
+  let http: import('./transports/http-settings.js').HttpSettings | undefined;
+  if (options.http) {
+    const { loadHttpSettings } = await import('./transports/http-settings.js');
+    const loaded = loadHttpSettings(process.env, options);
+    if ('problems' in loaded) {
+      process.stderr.write(
+        `solarproof-mcp cannot serve HTTP:\n${loaded.problems.map((p) => `  - ${p}\n`).join('')}`,
+      );
+      process.exit(1);
+    }
+    http = loaded.settings;
+  }
+
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
     // Loaded only in sandbox mode, so live start-up never pays for the simulator.
@@ -25,68 +45,15 @@ async function main(): Promise<void> {
     // The simulator accepts any key; a random one keeps the redactor from matching ordinary words.
     config = { ...config, baseUrl: new URL(simulator.url), apiKey: `sandbox-${randomUUID()}` };
   }
+  const mode = config.sandbox ? 'sandbox' : 'live';
 
-  const redact = createRedactor([config.apiKey]);
-  const logger = createLogger(config.logLevel, redact);
-  const app = createServer(config, { logger, redact, mode: config.sandbox ? 'sandbox' : 'live' });
-  // A malformed line on stdin must not stop the server: the transport reports it here and reads on.
-  app.server.onerror = (error) => logger.warn('ignored malformed input on stdin', { error: error.message });
-
-  let closing = false;
-  const shutdown = (reason: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info('shutting down', { reason, callsInFlight: app.calls.size, graceMs: SHUTDOWN_GRACE_MS });
-    // Every step below is bounded; this is the backstop should one of them not be.
-    const backstop = setTimeout(
-      () => void exitProcess(0, logger),
-      SHUTDOWN_GRACE_MS + CANCEL_SETTLE_MS + 2 * CLOSE_MS + 1_000,
-    );
-    backstop.unref();
-    void (async () => {
-      const report = await app.shutdown(SHUTDOWN_GRACE_MS);
-      if (stopSandbox) await settledWithin([stopSandbox()], CLOSE_MS);
-      logger.info('shut down', { ...report });
-      await exitProcess(0, logger);
-    })();
-  };
-  process.stdin.on('end', () => shutdown('stdin closed'));
-  process.stdin.on('close', () => shutdown('stdin closed'));
-  // Should the transport close itself (it does on a broken pipe), say so instead of exiting mutely.
-  app.server.onclose = () => shutdown('transport closed');
-  // A host that goes away mid-write leaves stdout broken (EPIPE): stop cleanly rather than crash.
-  process.stdout.on('error', () => shutdown('stdout closed'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-
-  // Once the handshake is done, load the HTTP client in the background so the first call is not slower.
-  app.server.oninitialized = () => {
-    setTimeout(() => void preloadHttp().catch(() => {}), 0);
-  };
-  let transport: StdioServerTransport | undefined;
-  const input = process.stdin.pipe(
-    new LineLimit(MAX_LINE_BYTES, (bytes, id) => {
-      logger.warn('dropped an oversized line on stdin', {
-        bytes,
-        limit: MAX_LINE_BYTES,
-        answered: id !== undefined,
-      });
-      // Through the transport's own send: one whole line, queued with the SDK's own writes.
-      if (id !== undefined) void transport?.send(tooLargeResponse(id, bytes)).catch(() => {});
-    }),
-  );
-  transport = new StdioServerTransport(input, process.stdout);
-  await app.server.connect(transport);
-
-  logger.info('solarproof-mcp ready', {
-    version: PACKAGE_VERSION,
-    mode: config.sandbox ? 'sandbox' : 'live',
-    baseUrl: redactUrl(config.baseUrl),
-    method: config.httpMethod,
-    apiKey: config.apiKey ? 'set' : 'missing',
-    auditLog: config.auditLog ?? 'off',
-    ...(config.problems.length ? { problems: config.problems } : {}),
-  });
+  if (http) {
+    // Loaded only in HTTP mode, so stdio start-up never pays for node:http and the HTTP transport.
+    const { serveHttp } = await import('./transports/http.js');
+    await serveHttp(config, http, { mode, stopSandbox });
+  } else {
+    await serveStdio(config, { mode, stopSandbox });
+  }
 }
 
 main().catch((error: unknown) => {

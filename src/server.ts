@@ -24,7 +24,10 @@ export interface SolarProofServer {
   context: ToolContext;
   /** The tool calls in flight (shared with other servers when given in the options). */
   calls: CallsInFlight;
-  /** Closes the connection, the HTTP pool and the audit log at once: calls in flight are aborted. */
+  /**
+   * Closes the connection, and the HTTP pool and the audit log unless they were given in the
+   * options, at once: calls in flight are aborted.
+   */
   close(): Promise<void>;
   /**
    * Stops taking calls, lets those in flight finish within `graceMs` (then cancels the rest), and
@@ -47,10 +50,26 @@ export interface ServerOptions {
   calls?: CallsInFlight;
   /** Refuse requests other than ping before initialize (default true; off for stateless HTTP). */
   requireInitialize?: boolean;
+  /** A context shared with other servers (createToolResources); its owner closes it, not this server. */
+  context?: ToolContext;
 }
 
-/** Builds the MCP server from a config; the caller chooses the transport. */
-export function createServer(config: Config, options: ServerOptions): SolarProofServer {
+/** What the tools share: one client (one connection pool), one audit log, one redactor. */
+export interface ToolResources {
+  context: ToolContext;
+  /** Closes the HTTP pool and the audit log. */
+  close(): Promise<void>;
+}
+
+/**
+ * The context every tool call of a server gets. A transport that builds a server per request
+ * (stateless HTTP) builds this once and hands it to each server, so they share one pool and one
+ * audit log instead of opening their own.
+ */
+export function createToolResources(
+  config: Config,
+  options: Pick<ServerOptions, 'logger' | 'redact' | 'mode' | 'audit'>,
+): ToolResources {
   const redact = options.redact ?? createRedactor([config.apiKey]);
   const audit: AuditSink =
     options.audit ?? (config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit);
@@ -88,6 +107,20 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
       return customers;
     },
   };
+  return {
+    context,
+    async close() {
+      await client?.close();
+      await audit.close();
+    },
+  };
+}
+
+/** Builds the MCP server from a config; the caller chooses the transport. */
+export function createServer(config: Config, options: ServerOptions): SolarProofServer {
+  // Given resources belong to the caller, who closes them; otherwise this server owns its own.
+  const owned = options.context === undefined ? createToolResources(config, options) : undefined;
+  const context = options.context ?? (owned as ToolResources).context;
 
   const server = new Server(
     { name: PACKAGE_NAME, title: 'Solar Proof', version: PACKAGE_VERSION },
@@ -108,8 +141,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
 
   const close = async () => {
     await server.close();
-    await client?.close();
-    await audit.close();
+    await owned?.close();
   };
   return {
     server,

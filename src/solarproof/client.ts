@@ -56,6 +56,11 @@ export function preloadHttp(): Promise<typeof import('undici')> {
   return undici;
 }
 
+/** The keep-alive pool a client opens; also for a pool shared by several clients (ClientOptions.dispatcher). */
+export function poolOptions(timeoutMs: number) {
+  return { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connect: { timeout: timeoutMs } };
+}
+
 export interface ClientOptions
   extends Pick<Config, 'baseUrl' | 'httpMethod' | 'timeoutMs' | 'maxResponseBytes'> {
   apiKey: string;
@@ -312,11 +317,7 @@ export class SolarProofClient {
     let response: Dispatcher.ResponseData;
     try {
       const { Agent, request } = await preloadHttp();
-      this.#dispatcher ??= new Agent({
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 60_000,
-        connect: { timeout: this.#options.timeoutMs },
-      });
+      this.#dispatcher ??= new Agent(poolOptions(this.#options.timeoutMs));
       response = await request(prepared.url, {
         method: prepared.method,
         dispatcher: this.#dispatcher,

@@ -46,7 +46,6 @@ export interface CatalogOptions {
 export function registerTools(server: Server, context: ToolContext, options: CatalogOptions = {}): void {
   const { tools = TOOLS, calls = new CallsInFlight(), requireInitialize = true } = options;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  let listed: Tool[] | undefined;
   const checkInitialized = (method: string) => {
     // The SDK records the client's info when it answers initialize, and not before.
     if (requireInitialize && server.getClientVersion() === undefined) {
@@ -59,8 +58,7 @@ export function registerTools(server: Server, context: ToolContext, options: Cat
 
   server.setRequestHandler(ListToolsRequestSchema, () => {
     checkInitialized('tools/list');
-    listed ??= tools.map(describeTool);
-    return { tools: listed };
+    return { tools: listedTools(tools) };
   });
 
   server.setRequestHandler(CallToolCarryingRawArguments, (request, extra) => {
@@ -98,6 +96,20 @@ function progressFor(extra: {
         params: { progressToken: token, progress, ...(total === undefined ? {} : { total }), message },
       }),
   };
+}
+
+/**
+ * Described once per list of tools, not once per server: stateless HTTP builds a server for every
+ * request, and converting the schemas is most of what answering tools/list costs.
+ */
+const described = new WeakMap<readonly ToolDefinition[], Tool[]>();
+function listedTools(tools: readonly ToolDefinition[]): Tool[] {
+  let listed = described.get(tools);
+  if (!listed) {
+    listed = tools.map(describeTool);
+    described.set(tools, listed);
+  }
+  return listed;
 }
 
 export function describeTool(tool: ToolDefinition): Tool {

@@ -30,6 +30,11 @@ export interface ToolContext {
   readonly logger: Logger;
   readonly redact: Redactor;
   readonly audit: AuditSink;
+  /**
+   * In HTTP mode with a key per request: the fingerprint of that key. State that outlives a call
+   * (a cache, the audit history a tool reads) is kept per account under this, never under the key.
+   */
+  readonly account?: string;
   /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
   client(): SolarProofClient;
   /** Lookups by email, id and project, the search scan, and the state they share per process. */

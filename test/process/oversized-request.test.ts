@@ -6,7 +6,7 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
-import { MAX_LINE_BYTES } from '../../src/stdin-limit.js';
+import { MAX_LINE_BYTES } from '../../src/transports/stdin-limit.js';
 import { envFor, expectNoKey, startServer, startStandIn } from '../helpers/harness.js';
 import { initialize, request } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';

@@ -105,6 +105,8 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
     await expect.poll(() => server.stderr()).toMatch(/"mode":"sandbox"/);
+    // The key in sandbox mode is the server's own placeholder: the log must not suggest one was configured.
+    expect(server.stderr()).toMatch(/"apiKey":"not needed \(sandbox\)"/);
   });
 
   it('get_customer finds John Smith (79461)', async () => {

@@ -12,7 +12,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sandbox/simulator.js';
-import { MAX_LINE_BYTES } from '../../src/stdin-limit.js';
+import { MAX_LINE_BYTES } from '../../src/transports/stdin-limit.js';
 import { envFor, expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 import { spawnServer } from '../helpers/spawn.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { LineLimit } from '../src/stdin-limit.js';
+import { LineLimit } from '../../src/transports/stdin-limit.js';
 
 /** Pushes the chunks through a LineLimit of `max` bytes and returns what came out and what was dropped. */
 async function limit(chunks: string[], max: number) {

@@ -12,7 +12,7 @@ import {
   MAX_LINE_BYTES,
   requestIdOf,
   tooLargeResponse,
-} from '../src/stdin-limit.js';
+} from '../../src/transports/stdin-limit.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 /** The id of a line too long for either window to see its middle. */
