@@ -56,6 +56,19 @@ describe('the sandbox API without faults', () => {
     expect(sandbox.customers.get(JOHN)?.phone1).toBe('0400 000 111');
   });
 
+  it('Get All Customers lists in id order, whatever order the customers were given in', () => {
+    const seeded = [...createSandboxApi().customers.values()];
+    const shuffled = createSandboxApi({ apiKey: KEY, customers: [...seeded].reverse() });
+    const ids = [1, 2, 3].flatMap((n) =>
+      (
+        shuffled.answer(get({ action: 'getallcustomers', page: String(n) })).body as Array<{
+          customer_id: string;
+        }>
+      ).map((c) => Number(c.customer_id)),
+    );
+    expect(ids).toEqual(seeded.map((c) => c.pkcustomerid).sort((a, b) => a - b));
+  });
+
   it('a body too large is answered 413 unread', () => {
     expect(api().answer({ ...update({ phone1: '0400 000 111' }), bodyTooLarge: true })).toMatchObject({
       status: 413,
