@@ -1,13 +1,9 @@
 /**
- * An account of 10,000 customers for the find_customers figures, and a stand-in behaviour that serves
- * Get All Customers (`action=getallcustomers&page=N`, 50 a page, an empty page past the end) with a
- * fixed delay per page. Every other action is left to the simulator's contract.
+ * An account of 10,000 customers for the find_customers figures (the sandbox serves them 50 a
+ * Get All Customers page), and the queries an assistant would type for them.
  */
 import type { SandboxCustomer } from '../src/sandbox/customers.js';
 import { seedCustomers } from '../src/sandbox/customers.js';
-import { type Behaviour, send, toGetCustomerShape } from '../src/sandbox/simulator.js';
-
-export const PAGE_SIZE = 50;
 
 const FIRST = ['James', 'Olivia', 'Jack', 'Charlotte', 'William', 'Amelia', 'Noah', 'Isla', 'Thomas', 'Mia'];
 const MORE_FIRST = [
@@ -93,23 +89,4 @@ export function queriesFor(customers: readonly SandboxCustomer[], count: number)
         return c.email.split('@')[0]!;
     }
   });
-}
-
-/** Serves Get All Customers from `customers`, each page after `delayMs`; counts the pages served. */
-export function pagesBehaviour(
-  customers: readonly SandboxCustomer[],
-  delayMs: number,
-): { behaviour: Behaviour; pagesServed(): number } {
-  let served = 0;
-  const behaviour: Behaviour = (_req, res, recorded) => {
-    if (recorded.query.action !== 'getallcustomers') return false;
-    const page = Math.max(1, Number(recorded.query.page ?? '1') || 1);
-    const body = customers.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(toGetCustomerShape);
-    setTimeout(() => {
-      served++;
-      send(res, 200, body);
-    }, delayMs);
-    return true;
-  };
-  return { behaviour, pagesServed: () => served };
 }

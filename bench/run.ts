@@ -1,11 +1,11 @@
 /**
  * Benchmark of the built server (dist/index.js) against its floors, all side by side in one run on
- * loopback against the stand-in Solar Proof (the sandbox simulator, in this process, with a key):
+ * loopback against the sandbox Solar Proof (in this process, with a key; bench/observed-sandbox.ts):
  *  - cold start and memory against the minimal SDK server (bench/floors/minimal-sdk-server.ts);
  *  - per-call overhead, server CPU per call and throughput against the bare bridge
  *    (bench/floors/bare-bridge.ts) and against calling Solar Proof directly;
  *  - find_customers on 10,000 customers, when the server has that tool.
- * Every side makes the same upstream requests: they are read off the stand-in from the server's own
+ * Every side makes the same upstream requests: they are read off the sandbox from the server's own
  * calls (the plan) and replayed by the floors and the direct side.
  *
  * `npm run bench` (builds first) prints the table and writes bench/out/RESULTS.md (not tracked);
@@ -19,8 +19,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import { type Simulator, startSimulator } from '../src/sandbox/simulator.js';
-import { manyCustomers, pagesBehaviour, queriesFor } from './find-customers.js';
+import { manyCustomers, queriesFor } from './find-customers.js';
 import { buildFloors } from './floors/build.js';
 import { createUpstream, type Plan, type UpstreamStep } from './floors/upstream.js';
 import { createServerCost, startHttpMcp } from './http.js';
@@ -48,6 +47,7 @@ import {
   verdict,
   waitForExit,
 } from './lib.js';
+import { type ObservedSandbox, startObservedSandbox } from './observed-sandbox.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings. Every loop is bounded by one of these counts, and the whole run by the deadline.
@@ -144,21 +144,21 @@ function argsFor(tool: ToolName): Record<string, unknown> {
     : { email: CUSTOMER_EMAIL };
 }
 
-function serverEnv(sim: Simulator, auditLog = 'off'): Record<string, string> {
+function serverEnv(sandbox: ObservedSandbox, auditLog = 'off'): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     SOLARPROOF_API_KEY: API_KEY,
-    SOLARPROOF_BASE_URL: sim.url,
+    SOLARPROOF_BASE_URL: sandbox.url,
     SOLARPROOF_AUDIT_LOG: auditLog,
     SOLARPROOF_LOG_LEVEL: 'error',
   };
 }
 
-function floorEnv(sim: Simulator, plan: Plan): Record<string, string> {
+function floorEnv(sandbox: ObservedSandbox, plan: Plan): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     SOLARPROOF_API_KEY: API_KEY,
-    SOLARPROOF_BASE_URL: sim.url,
+    SOLARPROOF_BASE_URL: sandbox.url,
     BENCH_PLAN: JSON.stringify(plan),
   };
 }
@@ -166,29 +166,32 @@ function floorEnv(sim: Simulator, plan: Plan): Record<string, string> {
 // ---------------------------------------------------------------------------------------------
 // Upstream requests: who made them (by User-Agent), and the plan read off the server's own calls.
 
-/** Counts the stand-in's requests by sender: the floors and the direct side say who they are. */
-function countSenders(sim: Simulator): Map<string, number> {
+/** Counts the sandbox's requests by sender: the floors and the direct side say who they are. */
+function countSenders(sandbox: ObservedSandbox): Map<string, number> {
   const counts = new Map<string, number>();
-  sim.setBehaviour((req) => {
-    const agent = String(req.headers['user-agent'] ?? '');
+  sandbox.onRequest((request) => {
+    const agent = String(request.headers['user-agent'] ?? '');
     const sender = agent.startsWith('solarproof-bench/') ? agent.slice('solarproof-bench/'.length) : 'server';
     counts.set(sender, (counts.get(sender) ?? 0) + 1);
-    return false;
   });
   return counts;
 }
 
 /** The requests the server makes for one call of `tool`, from a call made after a few warm-up calls. */
-async function readPlan(sim: Simulator, server: McpProcess, tool: ToolName): Promise<UpstreamStep[]> {
+async function readPlan(
+  sandbox: ObservedSandbox,
+  server: McpProcess,
+  tool: ToolName,
+): Promise<UpstreamStep[]> {
   for (let n = 0; n < 5; n++) await callTool(server, tool, argsFor(tool));
-  sim.requests.length = 0;
+  sandbox.requests.length = 0;
   await callTool(server, tool, argsFor(tool));
-  return sim.requests.map((request) => {
+  return sandbox.requests.map((request) => {
     const { api_key: _key, ...query } = request.query;
     return {
       method: request.method as UpstreamStep['method'],
       query,
-      body: request.rawBody.length > 0,
+      body: request.hasBody,
     };
   });
 }
@@ -422,7 +425,7 @@ async function main(): Promise<void> {
   const p50p99 = (v: readonly number[]) => `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))}`;
   const info = (figure: string, measured: string): Row => ({ figure, measured, target: '', result: 'info' });
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-  const sims: Simulator[] = [];
+  const sandboxes: ObservedSandbox[] = [];
   const procs: McpProcess[] = [];
   const start = async (label: string, entry: string, env: Record<string, string>) => {
     const proc = await startMcp(label, entry, env);
@@ -438,20 +441,24 @@ async function main(): Promise<void> {
 
   log('bundling the floors');
   const floors = await buildFloors(join(OUT, 'floors'));
-  const sim = await startSimulator({ apiKey: API_KEY });
-  sims.push(sim);
-  const senders = countSenders(sim);
-  const direct = createUpstream({ baseUrl: sim.url, apiKey: API_KEY, userAgent: 'solarproof-bench/direct' });
+  const sandbox = await startObservedSandbox({ apiKey: API_KEY });
+  sandboxes.push(sandbox);
+  const senders = countSenders(sandbox);
+  const direct = createUpstream({
+    baseUrl: sandbox.url,
+    apiKey: API_KEY,
+    userAgent: 'solarproof-bench/direct',
+  });
 
   try {
     // 1. The plan: the requests the server makes per tool, replayed by every other side.
-    const server = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(sim));
+    const server = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(sandbox));
     const plan: Plan = {};
-    for (const tool of TOOLS) plan[tool] = await readPlan(sim, server, tool);
+    for (const tool of TOOLS) plan[tool] = await readPlan(sandbox, server, tool);
     notes.push(
       `Upstream requests per call, made by every side (read off the server's own calls): ${TOOLS.map((t) => `${t}: ${plan[t]!.map(describeStep).join(', then ')}`).join('; ')}.`,
     );
-    const bridge = await start('bare bridge', floors.bareBridge, floorEnv(sim, plan));
+    const bridge = await start('bare bridge', floors.bareBridge, floorEnv(sandbox, plan));
 
     // 2. Cold start. Server processes already running are idle meanwhile.
     log(
@@ -460,8 +467,8 @@ async function main(): Promise<void> {
     const entries = { minimal: floors.minimalSdkServer, ours: SERVER_ENTRY, reference: REFERENCE_ENTRY };
     const coldEnv: Record<ColdKind, Record<string, string>> = {
       bare: { PATH: process.env.PATH ?? '' },
-      minimal: floorEnv(sim, plan),
-      ours: serverEnv(sim),
+      minimal: floorEnv(sandbox, plan),
+      ours: serverEnv(sandbox),
       reference: { PATH: process.env.PATH ?? '', MEMORY_FILE_PATH: join(TMP, 'memory.jsonl') },
     };
     const kinds: ColdKind[] = ['bare', 'minimal', 'ours', 'reference'];
@@ -531,7 +538,7 @@ async function main(): Promise<void> {
           `WARNING, ${phase}: upstream requests per call differ from the plan (${expected}): direct ${seen.direct.toFixed(2)}, bridge ${seen.bridge.toFixed(2)}, server ${seen.server.toFixed(2)}.`,
         );
       }
-      sim.requests.length = 0;
+      sandbox.requests.length = 0;
     };
     const cpuRow = (figure: string, f: Record<Side['label'], SideFigures>): Row => ({
       figure,
@@ -598,7 +605,7 @@ async function main(): Promise<void> {
     }
     notes.push(
       canPin
-        ? `Concurrency ${S.concurrency}: the bridge and the server pinned to core 1 (taskset -a -p, every thread), this process (client, direct side and stand-in) to core 0; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} calls per side, the order rotating.`
+        ? `Concurrency ${S.concurrency}: the bridge and the server pinned to core 1 (taskset -a -p, every thread), this process (client, direct side and sandbox) to core 0; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} calls per side, the order rotating.`
         : `Concurrency ${S.concurrency}: NOT pinned (taskset missing or fewer than 2 cores); the figures are not the pinned ones the targets mean.`,
     );
     const stdioConcurrent = new Map<ToolName, Record<Side['label'], SideFigures>>();
@@ -657,7 +664,7 @@ async function main(): Promise<void> {
     log(
       `Streamable HTTP, concurrency ${S.concurrency}${canPin ? ', pinned' : ''}: ${S.throughputWarmup} warm-up + ${S.throughputRounds} × ${S.throughputCalls} per side`,
     );
-    const overHttp = await startHttpMcp('solarproof-mcp --http', SERVER_ENTRY, serverEnv(sim));
+    const overHttp = await startHttpMcp('solarproof-mcp --http', SERVER_ENTRY, serverEnv(sandbox));
     procs.push(overHttp);
     const httpSides: Side[] = [
       sides[0]!,
@@ -682,7 +689,7 @@ async function main(): Promise<void> {
             `WARNING, ${tool} over HTTP: upstream requests per call differ from the plan (${plan[tool]!.length}): direct ${perCall('direct').toFixed(2)}, HTTP server ${perCall('server').toFixed(2)}.`,
           );
         }
-        sim.requests.length = 0;
+        sandbox.requests.length = 0;
         const stdio = stdioConcurrent.get(tool);
         const c = `${tool}, concurrency ${S.concurrency}${canPin ? ' pinned' : ''}, Streamable HTTP`;
         rows.push(
@@ -728,7 +735,7 @@ async function main(): Promise<void> {
     log(
       `update_customer with the audit log ON (${fsType(TMP)}): ${S.auditWarmup} warm-up + ${S.auditPairs} pairs`,
     );
-    const audited = await start('solarproof-mcp (audit on)', SERVER_ENTRY, serverEnv(sim, auditPath));
+    const audited = await start('solarproof-mcp (audit on)', SERVER_ENTRY, serverEnv(sandbox, auditPath));
     const auditSides = [
       sides[0]!,
       { label: 'server' as const, call: (tool: ToolName) => callTool(audited, tool, argsFor(tool)) },
@@ -745,12 +752,12 @@ async function main(): Promise<void> {
       `Audit log ON: a temp file on ${fsType(TMP)}, ${auditLines} fdatasync'ed records written; ${S.auditPairs} calls per side after ${S.auditWarmup} warm-up. Every other figure is with the audit log off.`,
     );
     await stop(audited);
-    sim.requests.length = 0;
+    sandbox.requests.length = 0;
 
-    // 5. A fresh stand-in: connections for the first calls of a fresh server, then memory beside the minimal SDK server.
-    log(`connections (${S.connectionCalls} sequential calls, fresh stand-in), then memory`);
-    const fresh = await startSimulator({ apiKey: API_KEY });
-    sims.push(fresh);
+    // 5. A fresh sandbox: connections for the first calls of a fresh server, then memory beside the minimal SDK server.
+    log(`connections (${S.connectionCalls} sequential calls, fresh sandbox), then memory`);
+    const fresh = await startObservedSandbox({ apiKey: API_KEY });
+    sandboxes.push(fresh);
     const freshSenders = countSenders(fresh);
     const memServer = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(fresh));
     for (let n = 0; n < S.connectionCalls; n++)
@@ -829,17 +836,17 @@ async function main(): Promise<void> {
       },
     );
     notes.push(
-      `Memory: VmRSS from /proc/<pid>/status of a fresh server and a fresh minimal SDK server on a fresh stand-in, after ${S.memoryWarmup} sequential update_customer calls (the ${S.connectionCalls} above included for the server), then after ${first} and ${total} calls at concurrency ${S.memoryConcurrency}, counted from the end of the warm-up, the two taking turns. No forced GC.`,
+      `Memory: VmRSS from /proc/<pid>/status of a fresh server and a fresh minimal SDK server on a fresh sandbox, after ${S.memoryWarmup} sequential update_customer calls (the ${S.connectionCalls} above included for the server), then after ${first} and ${total} calls at concurrency ${S.memoryConcurrency}, counted from the end of the warm-up, the two taking turns. No forced GC.`,
     );
     await stop(memMinimal);
     await stop(memServer);
 
     // 6. find_customers, when the server has it.
-    await findCustomers(server.tools, rows, notes, log, start, stop, sims);
+    await findCustomers(server.tools, rows, notes, log, start, stop, sandboxes);
   } finally {
     await Promise.allSettled(procs.map((p) => p.close()));
     await direct.close();
-    await Promise.allSettled(sims.map((s) => s.close()));
+    await Promise.allSettled(sandboxes.map((s) => s.close()));
   }
 
   const loadAfter = loadavg();
@@ -877,14 +884,14 @@ ${notes.map((note) => `- ${note}`).join('\n')}
 
 ## How it was measured
 
-- **Upstream:** the stand-in Solar Proof (\`startSimulator\` from src/sandbox/simulator.ts, with an API key) on 127.0.0.1, inside the benchmark process. Every side makes the same requests per call: the server's own, read off the stand-in after a few warm-up calls, replayed with undici (a keep-alive Agent) by the bare bridge, the minimal SDK server and the direct side (bench/floors/upstream.ts). The stand-in counts each side's requests by User-Agent, and a warning is printed if a side ever made a different number.
-- **Servers:** solarproof-mcp is the bundle, \`node dist/index.js\`, with only PATH, SOLARPROOF_API_KEY, SOLARPROOF_BASE_URL (the stand-in), SOLARPROOF_AUDIT_LOG=off (except on the audit-on line) and SOLARPROOF_LOG_LEVEL=error. The **minimal SDK server** (bench/floors/minimal-sdk-server.ts) is the SDK's low-level \`Server\` with one tool, update_customer, undici loaded on the first call; the **bare bridge** (bench/floors/bare-bridge.ts) reads JSON-RPC lines and writes answers with no SDK and no zod. Both are bundled at bench time with build.mjs's esbuild options (bench/floors/build.ts) into bench/out/floors.
+- **Upstream:** the sandbox Solar Proof (src/sandbox/, with an API key; \`startObservedSandbox\` in bench/observed-sandbox.ts) on 127.0.0.1, inside the benchmark process. Every side makes the same requests per call: the server's own, read off the sandbox after a few warm-up calls, replayed with undici (a keep-alive Agent) by the bare bridge, the minimal SDK server and the direct side (bench/floors/upstream.ts). The benchmark counts each side's requests by User-Agent, and a warning is printed if a side ever made a different number.
+- **Servers:** solarproof-mcp is the bundle, \`node dist/index.js\`, with only PATH, SOLARPROOF_API_KEY, SOLARPROOF_BASE_URL (the sandbox), SOLARPROOF_AUDIT_LOG=off (except on the audit-on line) and SOLARPROOF_LOG_LEVEL=error. The **minimal SDK server** (bench/floors/minimal-sdk-server.ts) is the SDK's low-level \`Server\` with one tool, update_customer, undici loaded on the first call; the **bare bridge** (bench/floors/bare-bridge.ts) reads JSON-RPC lines and writes answers with no SDK and no zod. Both are bundled at bench time with build.mjs's esbuild options (bench/floors/build.ts) into bench/out/floors.
 - **Client:** every MCP server is driven by the same code: the SDK \`Client\` over \`StdioClientTransport\`, tools listed once through a plain request (so the Client checks no result against an output schema, for any server); each result must be \`ok: true\`.
 - **Cold start:** raw pipes; from \`spawn()\` to the \`initialize\` answer on stdout (the request is written right after spawn), and to the first \`tools/list\` answer (asked, after \`notifications/initialized\`, as soon as initialize is answered). Bare node is \`node -e ''\` from spawn to exit; the reference is \`@modelcontextprotocol/server-memory\`. One unrecorded warm-up of each, then ${S.coldRuns} runs of each in rotating order, each process gone before the next starts. Medians.
 - **Per call, sequential:** \`update_customer {pkcustomerid: ${CUSTOMER_ID}, phone1}\` (a phone no earlier call sent, so no update is a no-op) and \`get_customer {email: ${CUSTOMER_EMAIL}}\`, one call at a time, direct, bridge and server in rotating order; ${S.sequentialWarmup} warm-up calls per side, then ${S.sequentialCalls}. Overhead is a side's latency percentile minus direct's.
 - **Concurrency ${S.concurrency}:** ${S.concurrency} calls in flight; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} per side in rotating order; calls per second of wall time, per-call latency and server CPU over the rounds. Same processes as the sequential figures.
-- **Connections:** a fresh stand-in and a fresh server process; \`connectionCount()\` after ${S.connectionCalls} sequential calls.
-- **find_customers:** a stand-in holding ${S.findCustomers.toLocaleString('en')} customers (bench/find-customers.ts), Get All Customers served 50 a page, each page after ${S.findPageDelayMs} ms; a fresh server; the first call's wall time is the first scan; then ${S.findWarmCalls} sequential searches on the warm cache (names, surnames, phones, companies, email parts).
+- **Connections:** a fresh sandbox and a fresh server process; \`connectionCount()\` after ${S.connectionCalls} sequential calls.
+- **find_customers:** a sandbox holding ${S.findCustomers.toLocaleString('en')} customers (bench/find-customers.ts), Get All Customers served 50 a page, every answer after ${S.findPageDelayMs} ms (the sandbox's latency fault); a fresh server; the first call's wall time is the first scan; then ${S.findWarmCalls} sequential searches on the warm cache (names, surnames, phones, companies, email parts).
 - **Statistics:** \`performance.now()\`; percentiles by linear interpolation between closest ranks (type 7, numpy's default).
 `;
   mkdirSync(OUT, { recursive: true });
@@ -903,7 +910,7 @@ async function findCustomers(
   log: (message: string) => void,
   start: (label: string, entry: string, env: Record<string, string>) => Promise<McpProcess>,
   stop: (proc: McpProcess) => Promise<void>,
-  sims: Simulator[],
+  sandboxes: ObservedSandbox[],
 ): Promise<void> {
   if (!tools.includes('find_customers')) {
     rows.push({
@@ -920,18 +927,21 @@ async function findCustomers(
   log(
     `find_customers: first scan of ${S.findCustomers} customers at ${S.findPageDelayMs} ms a page, then ${S.findWarmCalls} cached searches`,
   );
-  const standIn = await startSimulator({ apiKey: API_KEY, customers });
-  sims.push(standIn);
-  const pages = pagesBehaviour(customers, S.findPageDelayMs);
-  standIn.setBehaviour(pages.behaviour);
-  const finder = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(standIn));
+  const sandbox = await startObservedSandbox({
+    apiKey: API_KEY,
+    customers,
+    faults: [{ kind: 'latency', ms: S.findPageDelayMs }],
+  });
+  sandboxes.push(sandbox);
+  const pagesServed = () => sandbox.requests.filter((r) => r.query.action === 'getallcustomers').length;
+  const finder = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(sandbox));
   // Warm the process (undici loaded, handlers run) without filling the cache.
   for (let n = 0; n < 20; n++) await callTool(finder, 'get_customer', { email: customers[n * 37]!.email });
   const rssBefore = rssMb(finder.pid);
   const scanStarted = performance.now();
   const first = await callTool(finder, 'find_customers', { query: queries[0]!, limit: 10 });
   const scanMs = performance.now() - scanStarted;
-  const pagesScanned = pages.pagesServed();
+  const pagesScanned = pagesServed();
   const scan = (first.structuredContent as { scan?: Record<string, unknown> } | undefined)?.scan;
   const cpuBefore = cpuMs(finder.pid);
   const latencies: number[] = [];
@@ -941,7 +951,7 @@ async function findCustomers(
     latencies.push(performance.now() - t);
   }
   const cpuPerCall = (cpuMs(finder.pid) - cpuBefore) / latencies.length;
-  const pagesWhileWarm = pages.pagesServed() - pagesScanned;
+  const pagesWhileWarm = pagesServed() - pagesScanned;
   const rssAfter = rssMb(finder.pid);
   const warmP50 = median(latencies);
   rows.push(

@@ -1,6 +1,6 @@
 /**
  * What find_customers' cache costs: the heap a scanned list of 10,000 customers keeps (the page cap's
- * default bound), and how long one search over it takes. In process, against the stand-in Solar Proof
+ * default bound), and how long one search over it takes. In process, against the sandbox Solar Proof
  * with 10,000 customers in the seed's shape. A report, not a test.
  *
  *   node --expose-gc --import tsx bench/scan-memory.ts
@@ -8,7 +8,7 @@
 import { loadConfig } from '../src/config.js';
 import type { SandboxCustomer } from '../src/sandbox/customers.js';
 import { seedCustomers } from '../src/sandbox/customers.js';
-import { startSimulator } from '../src/sandbox/simulator.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
 import { SolarProofClient } from '../src/solarproof/client.js';
 import { CustomerDirectory } from '../src/solarproof/customer-directory.js';
 import { parseQuery, rankMatches } from '../src/solarproof/matching.js';
@@ -29,10 +29,10 @@ for (let i = 0; i < CUSTOMERS; i++) {
     phone1: `04${String(10_000_000 + i * 7_919).slice(-8)}`,
   });
 }
-const simulator = await startSimulator({ apiKey: 'bench-key', customers });
+const sandbox = await startSandbox({ apiKey: 'bench-key', customers });
 const config = {
   ...loadConfig({ SOLARPROOF_API_KEY: 'bench-key', SOLARPROOF_SCAN_MAX_PAGES: '201' }),
-  baseUrl: new URL(simulator.url),
+  baseUrl: new URL(sandbox.url),
 };
 const client = new SolarProofClient({ ...config, apiKey: 'bench-key', userAgent: 'bench' });
 const directory = new CustomerDirectory({ config, client: () => client });
@@ -68,4 +68,4 @@ console.log(
 console.log(`scan over loopback:      ${Math.round(scanMs)} ms`);
 console.log(`one search of the cache: ${searchMs.toFixed(1)} ms (mean of ${SEARCHES})`);
 await client.close();
-await simulator.close();
+await sandbox.close();

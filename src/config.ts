@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLevel } from './logger.js';
 import { LOG_LEVELS } from './logger.js';
+import { parseSandboxFaults, type SandboxFault } from './sandbox/faults.js';
 
 /** Everything the server needs to know about its surroundings, read once at start-up. */
 export interface Config {
@@ -20,8 +21,10 @@ export interface Config {
   /** How long a scanned customer list answers searches; 0 turns the cache off. */
   readonly cacheTtlSeconds: number;
   readonly logLevel: LogLevel;
-  /** Run against the built-in simulated Solar Proof instead of the real one. */
+  /** Run against the built-in sandbox instead of the real Solar Proof. */
   readonly sandbox: boolean;
+  /** The faults the user switched on in the sandbox (SOLARPROOF_SANDBOX_FAULTS); empty in live mode. */
+  readonly sandboxFaults: readonly SandboxFault[];
   /** Where audit records are appended; undefined when SOLARPROOF_AUDIT_LOG=off. */
   readonly auditLog: string | undefined;
   /**
@@ -50,7 +53,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
 
   let baseUrl = new URL(DEFAULT_BASE_URL);
   const rawBase = nonEmpty(env.SOLARPROOF_BASE_URL);
-  // In sandbox mode the base URL is the simulator's, so a stale live setting is no problem.
+  // In sandbox mode the base URL is the sandbox's, so a stale live setting is no problem.
   if (rawBase !== undefined && !sandbox) {
     const checked = checkBaseUrl(rawBase);
     if (typeof checked === 'string') problems.push(checked);
@@ -106,6 +109,14 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     else problems.push(`SOLARPROOF_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   }
 
+  // Read only in sandbox mode: in live mode they could not apply, so a leftover setting is no problem.
+  const sandboxFaults: SandboxFault[] = [];
+  if (sandbox) {
+    const parsed = parseSandboxFaults(env.SOLARPROOF_SANDBOX_FAULTS);
+    sandboxFaults.push(...parsed.faults);
+    problems.push(...parsed.problems);
+  }
+
   const rawAudit = nonEmpty(env.SOLARPROOF_AUDIT_LOG);
   const auditLog = rawAudit?.toLowerCase() === 'off' ? undefined : (rawAudit ?? defaultAuditPath(env));
 
@@ -120,6 +131,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
     cacheTtlSeconds,
     logLevel,
     sandbox,
+    sandboxFaults,
     auditLog,
     problems,
   };

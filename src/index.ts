@@ -38,12 +38,12 @@ async function main(): Promise<void> {
 
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
-    // Loaded only in sandbox mode, so live start-up never pays for the simulator.
-    const { startSimulator } = await import('./sandbox/simulator.js');
-    const simulator = await startSimulator();
-    stopSandbox = () => simulator.close();
-    // The simulator accepts any key; a random one keeps the redactor from matching ordinary words.
-    config = { ...config, baseUrl: new URL(simulator.url), apiKey: `sandbox-${randomUUID()}` };
+    // Loaded only in sandbox mode, so live start-up never pays for the sandbox.
+    const { startSandbox } = await import('./sandbox/sandbox.js');
+    const sandbox = await startSandbox({ faults: config.sandboxFaults });
+    stopSandbox = () => sandbox.close();
+    // The sandbox accepts any key; a random one keeps the redactor from matching ordinary words.
+    config = { ...config, baseUrl: new URL(sandbox.url), apiKey: `sandbox-${randomUUID()}` };
   }
   const mode = config.sandbox ? 'sandbox' : 'live';
 

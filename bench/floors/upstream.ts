@@ -1,6 +1,6 @@
 /**
  * The upstream work of one tool call, as a parameter: the list of Solar Proof requests the server
- * under test makes for that tool (the benchmark reads them off the stand-in), replayed with undici
+ * under test makes for that tool (the benchmark reads them off the sandbox), replayed with undici
  * by the bare bridge, the minimal SDK server and the benchmark's direct side, so every ratio
  * compares the same upstream work.
  */

@@ -1,5 +1,5 @@
 /**
- * The simulated account's customers, stored in Update Customer's vocabulary, plus what only Get
+ * The sandbox's customers, stored in Update Customer's vocabulary, plus what only Get
  * Customer shows. Seeded with realistic Australian records, including the source document's own
  * example customer (John Smith, 79461), so every example in the document works against the sandbox,
  * and enough more (well over 100: accents, apostrophes, shared surnames, companies, phones written
@@ -53,7 +53,7 @@ export interface SandboxCustomer {
   /** Only Get Customer of Project shows these. */
   abn?: string;
   contactTime?: string;
-  /** Simulates a record the API user may not touch (PERMISSION_DENIED). */
+  /** A record the API user may not touch (PERMISSION_DENIED). */
   locked?: boolean;
 }
 

@@ -10,25 +10,6 @@ import { ToolError } from '../errors.js';
 import { CUSTOMER_TYPES, type CustomerType, isRecord, upstreamError } from './contract.js';
 import { cleanUpstreamText } from './errors.js';
 
-/** The documented Get Customer fields; anything else in the answer is passed through. */
-const KNOWN_FIELDS = new Set([
-  'customer_id',
-  'customer_first_name',
-  'customer_last_name',
-  'customer_email',
-  'customer_phone_1',
-  'customer_phone_2',
-  'customer_type',
-  'company_name',
-  'company_phone',
-  'gst_status',
-  'customer_status',
-  'creation_date',
-  'owner_user_info',
-  'customer_notes',
-  'projects',
-]);
-
 /** Status codes from the customer_status_change webhook page, for answers that send a number. */
 const STATUS_LABELS: Record<string, string> = {
   '0': 'No Status',
@@ -101,6 +82,114 @@ export const customerOutputSchema = z
 
 export type Customer = z.output<typeof customerOutputSchema>;
 
+/** A converted field, and what to pass through in `unmapped` instead (nothing when absent). */
+interface Converted<T> {
+  value: T;
+  passThrough?: unknown;
+}
+type Converter<T> = (sent: unknown) => Converted<T>;
+/** For each result field, the answer's field it is read from and how. */
+type Fields<T> = { readonly [K in keyof T]: readonly [source: string, convert: Converter<T[K]>] };
+interface FieldTable<T> {
+  readonly fields: Fields<T>;
+  /** The answer's fields the table reads; any other is passed through. */
+  readonly sources: ReadonlySet<string>;
+}
+
+function fieldTable<T>(fields: Fields<T>): FieldTable<T> {
+  const sources = Object.values<readonly [string, unknown]>(fields).map(([source]) => source);
+  return { fields, sources: new Set(sources) };
+}
+
+/** A conversion whose null means "could not": what was sent, if it was anything, is passed through. */
+function orPassThrough<T>(
+  convert: (sent: unknown) => T | null,
+  sentSomething = present,
+): Converter<T | null> {
+  return (sent) => {
+    const value = convert(sent);
+    return value === null && sentSomething(sent) ? { value, passThrough: sent } : { value };
+  };
+}
+
+const asText = orPassThrough(str);
+
+type CustomerFields = Omit<Customer, 'unmapped'>;
+
+/** Get Customer's documented fields, in its documented order. */
+const GET_CUSTOMER_FIELDS = fieldTable<CustomerFields>({
+  // An id field that is there but is no id, even null or "", is passed through as sent.
+  pkcustomerid: ['customer_id', orPassThrough(toId, (sent) => sent !== undefined)],
+  firstname: ['customer_first_name', asText],
+  surname: ['customer_last_name', asText],
+  email: ['customer_email', asText],
+  phone1: ['customer_phone_1', asText],
+  phone2: ['customer_phone_2', asText],
+  type: ['customer_type', orPassThrough(toCustomerType)],
+  companyname: ['company_name', asText],
+  companyphone: ['company_phone', asText],
+  gststatus: ['gst_status', orPassThrough(toGstStatus)],
+  status: ['customer_status', orPassThrough(toStatus)],
+  creationDate: ['creation_date', asText],
+  owner: ['owner_user_info', orPassThrough(toOwner)],
+  notes: ['customer_notes', toNotes],
+  projects: ['projects', toProjects],
+});
+
+/** Get Customer of Project's fields with a meaning in update_customer's vocabulary, under its own names. */
+const PROJECT_CUSTOMER_FIELDS = fieldTable({
+  pkcustomerid: ['customerID', orPassThrough(toId)],
+  firstname: ['firstName', asText],
+  surname: ['surname', asText],
+  email: ['email', asText],
+  phone1: ['phone1', asText],
+  phone2: ['phone2', asText],
+  companyname: ['companyName', asText],
+  companyphone: ['companyPhone', asText],
+  gststatus: ['gstRegistered', orPassThrough(toGstStatus)],
+  siteAddress: [
+    'siteAddress',
+    orPassThrough((sent) => mapNullable(str(sent), (text) => cleanUpstreamText(text, 300))),
+  ],
+});
+
+/** What Get Customer of Project does not carry: null, never guessed. */
+const NOT_CARRIED: Customer = Object.freeze({
+  pkcustomerid: null,
+  firstname: null,
+  surname: null,
+  email: null,
+  phone1: null,
+  phone2: null,
+  type: null,
+  companyname: null,
+  companyphone: null,
+  gststatus: null,
+  status: null,
+  creationDate: null,
+  owner: null,
+  notes: null,
+  projects: null,
+  unmapped: {},
+});
+
+/** The table's fields, converted; the answer's other fields and what could not be converted go to unmapped. */
+function mapFields<T>(record: Record<string, unknown>, table: FieldTable<T>): T & Pick<Customer, 'unmapped'> {
+  // A Map, not an object: an answer's own "__proto__" key must stay a key, not become a prototype.
+  const unmapped = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(record)) {
+    if (!table.sources.has(key)) unmapped.set(key, value);
+  }
+  const fields: Record<string, unknown> = {};
+  const entries = Object.entries(table.fields) as Array<[string, readonly [string, Converter<unknown>]]>;
+  for (const [field, [source, convert]] of entries) {
+    const { value, passThrough } = convert(record[source]);
+    fields[field] = value;
+    if (passThrough !== undefined) unmapped.set(source, passThrough);
+  }
+  return { ...(fields as T), unmapped: boundUnmapped(unmapped) };
+}
+
 /** `subject` names what was looked up, for the not-found message: "this email", "id 79461". */
 export function parseGetCustomer(status: number, body: unknown, subject = 'this email'): Customer {
   const failure = upstreamError(status, body);
@@ -139,69 +228,7 @@ export function parseGetCustomer(status: number, body: unknown, subject = 'this 
 
 /** One Get Customer object (the shape Get All Customers lists too) in update_customer's vocabulary. */
 export function mapCustomerRecord(record: Record<string, unknown>): Customer {
-  // A Map, not an object: an answer's own "__proto__" key must stay a key, not become a prototype.
-  const unmapped = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(record)) {
-    if (!KNOWN_FIELDS.has(key)) unmapped.set(key, value);
-  }
-
-  const pkcustomerid = toId(record.customer_id);
-  if (pkcustomerid === null && record.customer_id !== undefined)
-    unmapped.set('customer_id', record.customer_id);
-
-  const type = toCustomerType(record.customer_type);
-  if (type === null && present(record.customer_type)) unmapped.set('customer_type', record.customer_type);
-
-  const gststatus = toGstStatus(record.gst_status);
-  if (gststatus === null && present(record.gst_status)) unmapped.set('gst_status', record.gst_status);
-
-  const notes = toNotes(record.customer_notes);
-  if (notes === null) unmapped.set('customer_notes', record.customer_notes);
-  else if (notes.skipped.length > 0) unmapped.set('customer_notes', notes.skipped);
-
-  const rawProjects = Array.isArray(record.projects) ? record.projects : [];
-  const projects = rawProjects.filter(isRecord).map(toProject);
-  if (present(record.projects) && !Array.isArray(record.projects)) unmapped.set('projects', record.projects);
-  else if (projects.length < rawProjects.length) {
-    unmapped.set(
-      'projects',
-      rawProjects.filter((entry) => !isRecord(entry)),
-    );
-  }
-
-  const owner = toOwner(record.owner_user_info);
-  if (owner === null && present(record.owner_user_info))
-    unmapped.set('owner_user_info', record.owner_user_info);
-
-  /** A text field, or null; a value that is present but not text is kept in unmapped as sent. */
-  const text = (key: string): string | null => {
-    const value = str(record[key]);
-    if (value === null && present(record[key])) unmapped.set(key, record[key]);
-    return value;
-  };
-  const customerStatus = toStatus(record.customer_status);
-  if (customerStatus === null && present(record.customer_status)) {
-    unmapped.set('customer_status', record.customer_status);
-  }
-
-  const customer = {
-    pkcustomerid,
-    firstname: text('customer_first_name'),
-    surname: text('customer_last_name'),
-    email: text('customer_email'),
-    phone1: text('customer_phone_1'),
-    phone2: text('customer_phone_2'),
-    type,
-    companyname: text('company_name'),
-    companyphone: text('company_phone'),
-    gststatus,
-    status: customerStatus,
-    creationDate: text('creation_date'),
-    owner,
-    notes: notes?.notes ?? [],
-    projects,
-  };
-  return { ...customer, unmapped: boundUnmapped(unmapped) };
+  return mapFields(record, GET_CUSTOMER_FIELDS);
 }
 
 export interface CustomerPage {
@@ -233,20 +260,6 @@ export function parseCustomerPage(status: number, body: unknown): CustomerPage {
   }
   return { customers: list.filter(isRecord).map(mapCustomerRecord), entries: list.length };
 }
-
-/** The Get Customer of Project fields with a meaning in update_customer's vocabulary. */
-const PROJECT_CUSTOMER_FIELDS = new Set([
-  'customerID',
-  'firstName',
-  'surname',
-  'email',
-  'phone1',
-  'phone2',
-  'companyName',
-  'companyPhone',
-  'gstRegistered',
-  'siteAddress',
-]);
 
 export interface ProjectCustomer {
   customer: Customer;
@@ -280,41 +293,8 @@ export function parseCustomerOfProject(status: number, body: unknown, projectId:
       { httpStatus: status },
     );
   }
-  const unmapped = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(record)) {
-    if (!PROJECT_CUSTOMER_FIELDS.has(key)) unmapped.set(key, value);
-  }
-  const text = (key: string): string | null => {
-    const value = str(record[key]);
-    if (value === null && present(record[key])) unmapped.set(key, record[key]);
-    return value;
-  };
-  const pkcustomerid = toId(record.customerID);
-  if (pkcustomerid === null && present(record.customerID)) unmapped.set('customerID', record.customerID);
-  const gststatus = toGstStatus(record.gstRegistered);
-  if (gststatus === null && present(record.gstRegistered))
-    unmapped.set('gstRegistered', record.gstRegistered);
-  const customer: Customer = {
-    pkcustomerid,
-    firstname: text('firstName'),
-    surname: text('surname'),
-    email: text('email'),
-    phone1: text('phone1'),
-    phone2: text('phone2'),
-    type: null,
-    companyname: text('companyName'),
-    companyphone: text('companyPhone'),
-    gststatus,
-    status: null,
-    creationDate: null,
-    owner: null,
-    notes: null,
-    projects: null,
-    unmapped: {},
-  };
-  const siteAddress = text('siteAddress');
-  customer.unmapped = boundUnmapped(unmapped);
-  return { customer, siteAddress: siteAddress === null ? null : cleanUpstreamText(siteAddress, 300) };
+  const { siteAddress, ...carried } = mapFields(record, PROJECT_CUSTOMER_FIELDS);
+  return { customer: { ...NOT_CARRIED, ...carried }, siteAddress };
 }
 
 const PASS_THROUGH_MAX_DEPTH = 8;
@@ -396,6 +376,10 @@ function unwrap(body: unknown, depth = 0): Record<string, unknown> | undefined {
   return undefined;
 }
 
+function mapNullable<T, U>(value: T | null, map: (value: T) => U): U | null {
+  return value === null ? null : map(value);
+}
+
 function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
@@ -439,10 +423,10 @@ function toStatus(value: unknown): string | null {
   return STATUS_LABELS[raw] ?? raw;
 }
 
-/** Notes as a list; entries it cannot read are returned apart so they can be passed through. */
-function toNotes(value: unknown): { notes: NonNullable<Customer['notes']>; skipped: unknown[] } | null {
-  if (value === undefined || value === null || value === '') return { notes: [], skipped: [] };
-  if (!Array.isArray(value)) return null;
+/** Notes as a list; what it cannot read (another shape, or some entries) is passed through. */
+function toNotes(value: unknown): Converted<CustomerFields['notes']> {
+  if (!present(value)) return { value: [] };
+  if (!Array.isArray(value)) return { value: [], passThrough: value };
   const notes: NonNullable<Customer['notes']> = [];
   const skipped: unknown[] = [];
   for (const entry of value) {
@@ -454,7 +438,15 @@ function toNotes(value: unknown): { notes: NonNullable<Customer['notes']>; skipp
     if (isRecord(entry) && note !== null) notes.push({ datetime: str(entry.datetime), note });
     else skipped.push(entry);
   }
-  return { notes, skipped };
+  return skipped.length > 0 ? { value: notes, passThrough: skipped } : { value: notes };
+}
+
+/** Projects as a list; what it cannot read (another shape, or entries that are not objects) is passed through. */
+function toProjects(value: unknown): Converted<CustomerFields['projects']> {
+  if (!Array.isArray(value)) return present(value) ? { value: [], passThrough: value } : { value: [] };
+  const projects = value.filter(isRecord).map(toProject);
+  if (projects.length === value.length) return { value: projects };
+  return { value: projects, passThrough: value.filter((entry) => !isRecord(entry)) };
 }
 
 function toOwner(value: unknown): Customer['owner'] {

@@ -109,7 +109,7 @@ export const resultFields = {
   mode: z
     .enum(['live', 'sandbox'])
     .describe(
-      '"sandbox" when the server runs against its built-in simulator: no real data was read or changed.',
+      '"sandbox" when the server runs against its built-in sandbox Solar Proof: no real data was read or changed.',
     ),
   message: z
     .string()

@@ -13,10 +13,10 @@ import { AuditLog, type AuditSink } from '../../src/audit/log.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { createRedactor } from '../../src/redact.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { createServer } from '../../src/server.js';
 import { tempDir } from '../helpers/audit.js';
 import { SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 const redact = createRedactor([SENTINEL_KEY]);
 
@@ -58,7 +58,7 @@ describe('AuditLog', () => {
 });
 
 describe('an outcome record that cannot be written', () => {
-  let standIn: Simulator;
+  let standIn: StandIn;
   beforeAll(async () => {
     standIn = await startStandIn();
   });

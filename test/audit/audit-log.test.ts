@@ -6,7 +6,6 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { type AuditRecord, readAudit, readAuditText, tempDir } from '../helpers/audit.js';
 import {
   answer,
@@ -19,8 +18,9 @@ import {
   tempAuditPath,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
 useStandInAndInProcessServer({ SOLARPROOF_AUDIT_LOG: auditPath, SOLARPROOF_TIMEOUT_MS: '4000' }, (s, p) => {

@@ -12,8 +12,8 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/redact.js';
+import { SUCCESS_MESSAGE, toGetCustomerShape } from '../../src/sandbox/api.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import { type Simulator, SUCCESS_MESSAGE, toGetCustomerShape } from '../../src/sandbox/simulator.js';
 import { ACTIONS, CUSTOMER_TYPES, fieldsIn, UPDATABLE_FIELDS } from '../../src/solarproof/contract.js';
 import { mapCustomerRecord } from '../../src/solarproof/customer.js';
 import { cachedCustomer } from '../../src/solarproof/customer-cache.js';
@@ -30,6 +30,7 @@ import {
   startStandIn,
   structured,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 import {
   assertWellFormed,
   fastTempDir,
@@ -49,7 +50,7 @@ const SEEDED_PROJECTS = SEED.flatMap((c) => c.projects.map((p) => p.project_id))
 const SEARCHABLE = SEED.map((c) => cachedCustomer(mapCustomerRecord(toGetCustomerShape(c))));
 const redact = createRedactor([SENTINEL_KEY]);
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 const auditPath = join(fastTempDir('solarproof-fuzz-args-'), 'audit.jsonl');
 /** Non-object arguments refused at the protocol level, counted for the report. */

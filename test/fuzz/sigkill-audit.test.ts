@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, expectNoKey, startServer, startStandIn } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 import { isRecord, readJsonLines } from './support.js';
 
 const BURST = 50;
 const CUSTOMERS = [79461, 80125, 81307, 82550];
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

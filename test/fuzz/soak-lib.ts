@@ -19,8 +19,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import type { RecordedRequest, Simulator } from '../../src/sandbox/simulator.js';
 import { SENTINEL_KEY, SERVER_ENTRY, startStandIn } from '../helpers/harness.js';
+import type { RecordedRequest, StandIn } from '../helpers/stand-in.js';
 import { isRecord, keyLeakIn, resultProblems } from './support.js';
 
 export interface SoakOptions {
@@ -117,7 +117,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
 
   // --- the stand-in, with faults -------------------------------------------------------------
-  const standIn: Simulator = await startStandIn();
+  const standIn: StandIn = await startStandIn();
   const applied = new Set<string>();
   const faults: Record<string, number> = {};
   const timers = new Set<NodeJS.Timeout>();

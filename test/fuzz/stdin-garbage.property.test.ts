@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 import { fastTempDir, preview, readJsonLines, resultProblems } from './support.js';
 
 const PROCESSES = 8;
 const MB = 1024 * 1024;
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

@@ -13,7 +13,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../src/config.js';
 import { ERROR_CODES, type ErrorCode, ToolError } from '../../src/errors.js';
-import type { Behaviour, Simulator } from '../../src/sandbox/simulator.js';
 import { SolarProofClient } from '../../src/solarproof/client.js';
 import { isRecord } from '../../src/solarproof/contract.js';
 import { customerOutputSchema } from '../../src/solarproof/customer.js';
@@ -27,6 +26,7 @@ import {
   startServer,
   startStandIn,
 } from '../helpers/harness.js';
+import type { Behaviour, StandIn } from '../helpers/stand-in.js';
 import { assertWellFormed, deviations, fastTempDir, preview, readJsonLines } from './support.js';
 
 /** The server's default cap, so the in-process client and the server agree. */
@@ -37,7 +37,7 @@ const SERVER_RUNS = 120;
 /** The built bundle, what users run, gets a slice of the same sample. */
 const PROCESS_RUNS = 20;
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

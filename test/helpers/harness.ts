@@ -1,5 +1,5 @@
 /**
- * Test harness: the stand-in Solar Proof (the sandbox simulator on 127.0.0.1, port 0) and the real
+ * Test harness: the stand-in Solar Proof (test/helpers/stand-in.ts, on 127.0.0.1, port 0) and the real
  * server driven by the SDK's own Client, either in this process (`createServer` over a linked pair
  * of in-memory transports: fast, with coverage and stack traces) or as the built process over stdio
  * (test/helpers/spawn.ts), with one interface for both.
@@ -16,23 +16,12 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedactor } from '../../src/redact.js';
-import {
-  type Behaviour,
-  type Simulator,
-  type SimulatorOptions,
-  send,
-  startSimulator,
-} from '../../src/sandbox/simulator.js';
 import { createServer } from '../../src/server.js';
 import { ChildTransport, spawnServer } from './spawn.js';
+import { type Behaviour, SENTINEL_KEY, type StandIn, send, startStandIn } from './stand-in.js';
 
 export { SERVER_ENTRY } from './spawn.js';
-
-/**
- * A distinctive key with every character a query string mangles (&, +, =, /, space), so a leak
- * in any encoding is found by searching for it, and a wrong encoding fails authentication.
- */
-export const SENTINEL_KEY = 'spk_LEAKCHECK&k+e=y/ 7f3Qz';
+export { SENTINEL_KEY, startStandIn };
 
 /** Every form the key could take if it leaked: raw, URL-encoded two ways, JSON-escaped. */
 export function keyForms(key = SENTINEL_KEY): string[] {
@@ -44,10 +33,6 @@ export function expectNoKey(text: string, key = SENTINEL_KEY): void {
     if (text.includes(form))
       throw new Error(`API key leaked (${JSON.stringify(form)}) in: ${text.slice(0, 500)}`);
   }
-}
-
-export function startStandIn(options: SimulatorOptions = {}): Promise<Simulator> {
-  return startSimulator({ apiKey: SENTINEL_KEY, ...options });
 }
 
 export interface ServerProcess {
@@ -185,7 +170,7 @@ export function tempAuditPath(): string {
 }
 
 /** The environment that points the server at a stand-in, with its own audit log. */
-export function envFor(standIn: Simulator, extra: Record<string, string> = {}): Record<string, string> {
+export function envFor(standIn: StandIn, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SOLARPROOF_API_KEY: SENTINEL_KEY,
     SOLARPROOF_BASE_URL: standIn.url,
@@ -207,7 +192,7 @@ export function textData(result: CallToolResult): unknown {
 }
 
 /** The `data` object of the n-th request the stand-in received. */
-export function sentData(standIn: Simulator, index = 0): Record<string, unknown> {
+export function sentData(standIn: StandIn, index = 0): Record<string, unknown> {
   const request = standIn.requests[index];
   if (!request) throw new Error(`the stand-in received no request #${index}`);
   return (request.body as { data: Record<string, unknown> }).data;
@@ -228,7 +213,7 @@ export function answer(status: number, body: unknown, headers: Record<string, st
  */
 export function useStandInAndServer(
   env: Record<string, string>,
-  ready: (standIn: Simulator, server: ServerProcess) => void,
+  ready: (standIn: StandIn, server: ServerProcess) => void,
 ): void {
   shareStandInAndServer(startServer, env, ready);
 }
@@ -236,7 +221,7 @@ export function useStandInAndServer(
 /** As useStandInAndServer, with the server in this process. */
 export function useStandInAndInProcessServer(
   env: Record<string, string>,
-  ready: (standIn: Simulator, server: ServerProcess) => void,
+  ready: (standIn: StandIn, server: ServerProcess) => void,
 ): void {
   shareStandInAndServer(startInProcessServer, env, ready);
 }
@@ -244,9 +229,9 @@ export function useStandInAndInProcessServer(
 function shareStandInAndServer(
   start: (env: Record<string, string>) => Promise<ServerProcess>,
   env: Record<string, string>,
-  ready: (standIn: Simulator, server: ServerProcess) => void,
+  ready: (standIn: StandIn, server: ServerProcess) => void,
 ): void {
-  let standIn: Simulator | undefined;
+  let standIn: StandIn | undefined;
   let server: ServerProcess | undefined;
   beforeAll(async () => {
     standIn = await startStandIn();

@@ -5,7 +5,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { listTree, readAudit, tempDir } from '../helpers/audit.js';
 import {
   envFor,
@@ -16,8 +15,9 @@ import {
   startStandIn,
   structured,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

@@ -4,12 +4,12 @@
  * answered initialize, so the server refuses everything else until then.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, startStandIn } from '../helpers/harness.js';
 import { initialize, request, updateCall } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

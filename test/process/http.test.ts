@@ -9,7 +9,6 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_MS, SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { readAudit, readAuditText } from '../helpers/audit.js';
 import { envFor, expectNoKey, startStandIn, structured, tempAuditPath } from '../helpers/harness.js';
 import {
@@ -23,10 +22,11 @@ import {
   SENTINEL_TOKEN,
 } from '../helpers/http.js';
 import { type ServerChild, spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 const EXIT_MARGIN_MS = 4_000;
 
-let standIn: Simulator;
+let standIn: StandIn;
 const children: ServerChild[] = [];
 beforeAll(async () => {
   standIn = await startStandIn();

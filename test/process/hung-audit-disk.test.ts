@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, startStandIn } from '../helpers/harness.js';
 import { initialize, updateCall } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 const EXIT_MARGIN_MS = 4_000;
 
-let standIn: Simulator;
+let standIn: StandIn;
 const heldOpen: number[] = [];
 beforeAll(async () => {
   standIn = await startStandIn();

@@ -3,12 +3,12 @@
  * it stops. These speak raw JSON-RPC over the pipes, because the SDK Client would hide a stray line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { envFor, expectNoKey, startStandIn } from '../helpers/harness.js';
 import { initialize, initialized, request } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

@@ -5,15 +5,15 @@
  */
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { MAX_LINE_BYTES } from '../../src/transports/stdin-limit.js';
 import { envFor, expectNoKey, startServer, startStandIn } from '../helpers/harness.js';
 import { initialize, request } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 const FIVE_MIB = 5 * 1024 * 1024;
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

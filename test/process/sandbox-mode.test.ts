@@ -1,6 +1,6 @@
 /**
  * Sandbox mode end to end: the built server started with SOLARPROOF_SANDBOX=1 (or --sandbox) and no
- * API key runs against its own simulated Solar Proof on 127.0.0.1. Every example in the source
+ * API key runs against its own sandbox Solar Proof on 127.0.0.1. Every example in the source
  * document (updatecustomer.txt) must work against it as written.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -159,7 +159,7 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
     expect(structured(result)).toMatchObject({ ok: false, mode: 'sandbox', code: 'PERMISSION_DENIED' });
   });
 
-  it('a dry run previews a request to the local simulator and changes nothing', async () => {
+  it('a dry run previews a request to the local sandbox and changes nothing', async () => {
     const result = await update({ pkcustomerid: 79461, firstname: 'Jonathan', dryRun: true });
     expectSandboxResult(result);
     const data = structured(result);
@@ -274,7 +274,7 @@ describe('--sandbox argument, with a live key and a stale live base URL configur
     expectNoKey(readAuditText(auditPath));
   });
 
-  it('lists tools, looks up and updates against the simulator', async () => {
+  it('lists tools, looks up and updates against the sandbox', async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
 

@@ -8,18 +8,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { readAudit } from '../helpers/audit.js';
 import { envFor, expectNoKey, startServer, startStandIn, structured } from '../helpers/harness.js';
 import { initialize, updateCall } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 /** Exiting takes the grace at most, plus the cancelled calls' last audit write and the close. */
 const EXIT_MARGIN_MS = 4_000;
 const UPSTREAM_MS = 500;
 const IN_FLIGHT = 10;
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

@@ -11,10 +11,10 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { MAX_LINE_BYTES } from '../../src/transports/stdin-limit.js';
 import { envFor, expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
 import { spawnServer } from '../helpers/spawn.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
 /** A little under the stdin limit, so the line reaches the SDK rather than being dropped. */
 const LINE_BYTES = MAX_LINE_BYTES - 4096;
@@ -77,7 +77,7 @@ class RawServer {
   }
 }
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: RawServer;
 let nextId = 10;
 

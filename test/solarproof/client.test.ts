@@ -1,46 +1,40 @@
 /**
- * The Solar Proof client against the real simulator on 127.0.0.1 (port 0): no HTTP mocks. Each test
- * tells the simulator how to misbehave through `once`/`setBehaviour` and checks both what the client
- * reports and what actually reached the wire (`sim.requests`).
+ * The Solar Proof client against the stand-in Solar Proof on 127.0.0.1 (port 0): no HTTP mocks. Each test
+ * tells the stand-in how to misbehave through `once`/`setBehaviour` and checks both what the client
+ * reports and what actually reached the wire (`standIn.requests`).
  */
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/errors.js';
-import {
-  type Behaviour,
-  type RecordedRequest,
-  type Simulator,
-  SUCCESS_MESSAGE,
-  send,
-  startSimulator,
-} from '../../src/sandbox/simulator.js';
+import { SUCCESS_MESSAGE } from '../../src/sandbox/api.js';
 import { type ClientOptions, SolarProofClient } from '../../src/solarproof/client.js';
 import { UPSTREAM_ERROR_CODES } from '../../src/solarproof/errors.js';
 import type { RetryPolicy } from '../../src/solarproof/retry.js';
 import { expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
+import { type Behaviour, type RecordedRequest, type StandIn, send } from '../helpers/stand-in.js';
 
 const FAST_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 50 };
 const USER_AGENT = 'solarproof-mcp-test/9.9.9 (vitest)';
 const MB = 1024 * 1024;
-/** The documented example customer, seeded in the simulator. */
+/** The documented example customer, seeded in the stand-in. */
 const JOHN = 79461;
 
-let sim: Simulator;
+let standIn: StandIn;
 const clients: SolarProofClient[] = [];
 const cleanups: Array<() => void> = [];
 
 beforeAll(async () => {
-  sim = await startStandIn();
+  standIn = await startStandIn();
 });
 
 afterAll(async () => {
-  await sim.close();
+  await standIn.close();
 });
 
 beforeEach(() => {
-  sim.reset();
+  standIn.reset();
 });
 
 afterEach(async () => {
@@ -51,7 +45,7 @@ afterEach(async () => {
 function makeClient(overrides: Partial<ClientOptions> = {}): SolarProofClient {
   const client = new SolarProofClient({
     apiKey: SENTINEL_KEY,
-    baseUrl: new URL(sim.url),
+    baseUrl: new URL(standIn.url),
     httpMethod: 'POST',
     timeoutMs: 3_000,
     maxResponseBytes: MB,
@@ -80,10 +74,10 @@ async function failure(call: Promise<unknown>): Promise<ToolError> {
   return error;
 }
 
-/** The n-th request the simulator received; fails the test when there is none. */
+/** The n-th request the stand-in received; fails the test when there is none. */
 function nth(index: number): RecordedRequest {
-  const recorded = sim.requests[index];
-  if (!recorded) throw new Error(`the simulator received no request #${index + 1}`);
+  const recorded = standIn.requests[index];
+  if (!recorded) throw new Error(`the stand-in received no request #${index + 1}`);
   return recorded;
 }
 
@@ -106,14 +100,14 @@ const expectedQuery = () =>
 
 /** Answers the next request with a status and JSON body, like Solar Proof's documented errors. */
 function answerOnce(status: number, body: unknown, headers: Record<string, string> = {}, times = 1): void {
-  sim.once((_req, res) => {
+  standIn.once((_req, res) => {
     send(res, status, body, headers);
     return true;
   }, times);
 }
 
 function answerRawOnce(status: number, contentType: string | undefined, text: string): void {
-  sim.once((_req, res) => {
+  standIn.once((_req, res) => {
     res.writeHead(status, contentType === undefined ? {} : { 'content-type': contentType });
     res.end(text);
     return true;
@@ -131,7 +125,7 @@ describe('the request on the wire', () => {
     expect(outcome.attempts).toBe(1);
     expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
 
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
     const req = nth(0);
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/apidata.php');
@@ -158,8 +152,8 @@ describe('the request on the wire', () => {
     ]);
     expect(Number(req.headers['content-length'])).toBe(Buffer.byteLength(req.rawBody));
 
-    // The simulator applied exactly the given fields.
-    const john = sim.customers.get(JOHN);
+    // The stand-in applied exactly the given fields.
+    const john = standIn.customers.get(JOHN);
     expect(john?.phone1).toBe('0400999888');
     expect(john?.gststatus).toBe(0);
     expect(john?.firstname).toBe('John');
@@ -169,10 +163,10 @@ describe('the request on the wire', () => {
     const client = makeClient({ httpMethod: 'PUT' });
     const outcome = await client.updateCustomer(JOHN, { surname: 'Smythe' });
     expect(outcome.value.customerId).toBe(JOHN);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
     expect(nth(0).method).toBe('PUT');
     expect(nth(0).rawQuery).toBe(expectedQuery());
-    expect(sim.customers.get(JOHN)?.surname).toBe('Smythe');
+    expect(standIn.customers.get(JOHN)?.surname).toBe('Smythe');
   });
 
   it('sends multi-byte values intact', async () => {
@@ -182,7 +176,7 @@ describe('the request on the wire', () => {
       surname: "O'Brien-李",
       companyname: 'Smith & Sons “Solar”',
     });
-    const john = sim.customers.get(JOHN);
+    const john = standIn.customers.get(JOHN);
     expect(john?.firstname).toBe('Zoë');
     expect(john?.surname).toBe("O'Brien-李");
     expect(john?.companyname).toBe('Smith & Sons “Solar”');
@@ -190,15 +184,15 @@ describe('the request on the wire', () => {
   });
 
   it.each(['/crm/v2', '/crm/v2/'])('keeps a base URL path prefix (%s)', async (prefix) => {
-    sim.setBehaviour((_req, res, recorded) => {
+    standIn.setBehaviour((_req, res, recorded) => {
       if (recorded.path !== '/crm/v2/apidata.php') return false;
       send(res, 200, { Message: SUCCESS_MESSAGE, CustomerId: String(JOHN) });
       return true;
     });
-    const client = makeClient({ baseUrl: new URL(`${sim.url}${prefix}`) });
+    const client = makeClient({ baseUrl: new URL(`${standIn.url}${prefix}`) });
     const outcome = await client.updateCustomer(JOHN, { firstname: 'Jon' });
     expect(outcome.value.customerId).toBe(JOHN);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
     expect(nth(0).path).toBe('/crm/v2/apidata.php');
     expect(nth(0).rawQuery).toBe(expectedQuery());
   });
@@ -207,7 +201,7 @@ describe('the request on the wire', () => {
     const client = makeClient();
     const prepared = client.prepareUpdateCustomer(JOHN, { email: 'j@example.com', firstname: 'John' });
     expect(prepared.method).toBe('POST');
-    expect(prepared.url.href).toBe(`${sim.url}/apidata.php?${expectedQuery()}`);
+    expect(prepared.url.href).toBe(`${standIn.url}/apidata.php?${expectedQuery()}`);
     expect(prepared.url.searchParams.get('api_key')).toBe(SENTINEL_KEY);
     expect(prepared.body).toEqual({
       data: {
@@ -220,12 +214,12 @@ describe('the request on the wire', () => {
     });
     expect(makeClient({ httpMethod: 'PUT' }).prepareUpdateCustomer(1, { gststatus: 1 }).method).toBe('PUT');
     await sleep(30);
-    expect(sim.requests).toHaveLength(0);
+    expect(standIn.requests).toHaveLength(0);
   });
 });
 
 describe('API key encoding', () => {
-  it('a key with & + = / and a space passes the simulator’s authentication', async () => {
+  it('a key with & + = / and a space passes the stand-in’s authentication', async () => {
     expect(SENTINEL_KEY).toMatch(/[&+=/ ]/);
     const client = makeClient();
     const outcome = await client.updateCustomer(JOHN, { firstname: 'Johnny' });
@@ -234,12 +228,17 @@ describe('API key encoding', () => {
     expect((nth(0).body as { data: { apikey: string } }).data.apikey).toBe(SENTINEL_KEY);
   });
 
-  it('control: the simulator refuses the same key interpolated without encoding', async () => {
-    const response = await request(`${sim.url}/apidata.php?api_key=${SENTINEL_KEY}&action=updatecustomer`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ data: { apikey: SENTINEL_KEY, action: 'updatecustomer', pkcustomerid: JOHN } }),
-    });
+  it('control: the stand-in refuses the same key interpolated without encoding', async () => {
+    const response = await request(
+      `${standIn.url}/apidata.php?api_key=${SENTINEL_KEY}&action=updatecustomer`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          data: { apikey: SENTINEL_KEY, action: 'updatecustomer', pkcustomerid: JOHN },
+        }),
+      },
+    );
     const body = (await response.body.json()) as { code: string };
     expect(response.statusCode).toBe(401);
     expect(body.code).toBe('INVALID_API_KEY');
@@ -251,8 +250,8 @@ describe('API key encoding', () => {
     expect(error.code).toBe('INVALID_API_KEY');
     expect(error.details.httpStatus).toBe(401);
     expect(error.details.attempts).toBe(1);
-    expect(sim.requests).toHaveLength(1);
-    expect(sim.customers.get(JOHN)?.firstname).toBe('John');
+    expect(standIn.requests).toHaveLength(1);
+    expect(standIn.customers.get(JOHN)?.firstname).toBe('John');
   });
 });
 
@@ -276,11 +275,11 @@ describe('upstream errors', () => {
       expect(error.details.httpStatus).toBe(status);
       expect(error.details.upstreamCode).toBeUndefined();
       expect(error.details.attempts).toBe(1);
-      expect(sim.requests).toHaveLength(1);
+      expect(standIn.requests).toHaveLength(1);
     },
   );
 
-  it('the simulator’s own answers: unknown id and a locked customer', async () => {
+  it('the stand-in’s own answers: unknown id and a locked customer', async () => {
     const client = makeClient();
     const missing = await failure(client.updateCustomer(12345, { firstname: 'X' }));
     expect(missing.code).toBe('CUSTOMER_NOT_FOUND');
@@ -325,7 +324,7 @@ describe('upstream errors', () => {
     expect(error.message).toContain('Internal Server Error');
     expect(error.message).not.toMatch(/<\/?h1>/);
     expect(error.details.attempts).toBe(1);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
   });
 
   it('a 4xx without a code is UPSTREAM_HTTP_ERROR', async () => {
@@ -345,7 +344,7 @@ describe('upstream errors', () => {
     const empty = await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }));
     expect(empty.code).toBe('UPSTREAM_HTTP_ERROR');
     expect(empty.message).toContain('empty body');
-    expect(sim.requests).toHaveLength(3);
+    expect(standIn.requests).toHaveLength(3);
   });
 
   it('a 200 that is not JSON, is empty, or lacks the documented fields is UNEXPECTED_RESPONSE', async () => {
@@ -369,7 +368,7 @@ describe('upstream errors', () => {
     expect((await failure(makeClient().updateCustomer(JOHN, { firstname: 'X' }))).code).toBe(
       'UNEXPECTED_RESPONSE',
     );
-    expect(sim.requests).toHaveLength(4);
+    expect(standIn.requests).toHaveLength(4);
   });
 
   it('accepts the `id` variant and a UTF-8 byte-order mark on the wire', async () => {
@@ -381,7 +380,7 @@ describe('upstream errors', () => {
 
 describe('deadline', () => {
   it('a silent upstream gives TIMEOUT after about timeoutMs, and the request is abandoned', async () => {
-    sim.once(neverAnswers);
+    standIn.once(neverAnswers);
     const client = makeClient({ timeoutMs: 300 });
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('TIMEOUT');
@@ -390,25 +389,25 @@ describe('deadline', () => {
     expect(error.message).toContain('300 ms');
     expect(ms).toBeGreaterThanOrEqual(280);
     expect(ms).toBeLessThan(1_000);
-    expect(sim.requests).toHaveLength(1);
-    await until(() => sim.requests[0]?.abortedByClient === true);
+    expect(standIn.requests).toHaveLength(1);
+    await until(() => standIn.requests[0]?.abortedByClient === true);
   });
 
   it('one deadline covers retries: 503 then silence still ends at about timeoutMs', async () => {
     answerOnce(503, {});
-    sim.once(neverAnswers);
+    standIn.once(neverAnswers);
     const client = makeClient({ timeoutMs: 400 });
     const { result: error, ms } = await timed(() => failure(client.updateCustomer(JOHN, { firstname: 'X' })));
     expect(error.code).toBe('TIMEOUT');
     expect(error.details.attempts).toBe(2);
     expect(ms).toBeGreaterThanOrEqual(380);
     expect(ms).toBeLessThan(1_100);
-    expect(sim.requests).toHaveLength(2);
+    expect(standIn.requests).toHaveLength(2);
   });
 
   it('a body that trickles a byte every 50 ms forever still times out on time', async () => {
     let bytes = 0;
-    sim.once((_req, res) => {
+    standIn.once((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       const timer = setInterval(() => {
         bytes++;
@@ -425,7 +424,7 @@ describe('deadline', () => {
     expect(ms).toBeLessThan(1_100);
     // The body really was arriving while the deadline ran out.
     expect(bytes).toBeGreaterThanOrEqual(3);
-    await until(() => sim.requests[0]?.abortedByClient === true);
+    await until(() => standIn.requests[0]?.abortedByClient === true);
   });
 });
 
@@ -464,7 +463,7 @@ describe('response size cap', () => {
     'a 30 MB body (%s) is RESPONSE_TOO_LARGE, quickly and without reading it all',
     async (_label, withLength) => {
       const stats = { written: 0, finished: false };
-      sim.once(hugeBody(withLength, stats));
+      standIn.once(hugeBody(withLength, stats));
       const client = makeClient({ maxResponseBytes: MB, timeoutMs: 5_000 });
       const before = process.memoryUsage();
       const { result: error, ms } = await timed(() =>
@@ -482,12 +481,12 @@ describe('response size cap', () => {
       expect(stats.finished).toBe(false);
       expect(stats.written).toBeLessThan(TOTAL / 2);
       expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(15 * MB);
-      expect(sim.requests).toHaveLength(1);
+      expect(standIn.requests).toHaveLength(1);
     },
   );
 
   it('a declared content-length over the cap is refused before any body arrives', async () => {
-    sim.once((_req, res) => {
+    standIn.once((_req, res) => {
       // Headers only: the body never comes, so only the declared length can settle the call.
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(TOTAL) });
       res.flushHeaders();
@@ -519,8 +518,8 @@ describe('redirects', () => {
   it.each([301, 302, 303, 307, 308])(
     'HTTP %i is REDIRECT_REFUSED and the target is never requested',
     async (status) => {
-      const target = `${sim.url}/elsewhere/apidata.php?${expectedQuery()}`;
-      sim.once((_req, res) => {
+      const target = `${standIn.url}/elsewhere/apidata.php?${expectedQuery()}`;
+      standIn.once((_req, res) => {
         res.writeHead(status, { location: target, 'content-length': '0' });
         res.end();
         return true;
@@ -533,9 +532,9 @@ describe('redirects', () => {
       expect(error.message).toContain('/elsewhere/apidata.php');
       expect(error.message).not.toContain('action=updatecustomer');
       await sleep(100);
-      expect(sim.requests).toHaveLength(1);
-      expect(sim.requests.some((r) => r.path.startsWith('/elsewhere'))).toBe(false);
-      expect(sim.customers.get(JOHN)?.firstname).toBe('John');
+      expect(standIn.requests).toHaveLength(1);
+      expect(standIn.requests.some((r) => r.path.startsWith('/elsewhere'))).toBe(false);
+      expect(standIn.customers.get(JOHN)?.firstname).toBe('John');
     },
   );
 });
@@ -546,20 +545,20 @@ describe('retries', () => {
     const outcome = await makeClient().updateCustomer(JOHN, { firstname: 'Retry' });
     expect(outcome.value.customerId).toBe(JOHN);
     expect(outcome.attempts).toBe(2);
-    expect(sim.requests).toHaveLength(2);
+    expect(standIn.requests).toHaveLength(2);
     expect(nth(1).body).toEqual(nth(0).body);
-    expect(sim.customers.get(JOHN)?.firstname).toBe('Retry');
+    expect(standIn.customers.get(JOHN)?.firstname).toBe('Retry');
   });
 
   it.each([502, 504])('%i then success also retries', async (status) => {
     answerRawOnce(status, 'text/html', '<h1>Bad Gateway</h1>');
     const outcome = await makeClient().updateCustomer(JOHN, { firstname: 'Retry' });
     expect(outcome.attempts).toBe(2);
-    expect(sim.requests).toHaveLength(2);
+    expect(standIn.requests).toHaveLength(2);
   });
 
   it('503 forever is UPSTREAM_UNAVAILABLE after exactly maxAttempts requests', async () => {
-    sim.setBehaviour((_req, res) => {
+    standIn.setBehaviour((_req, res) => {
       send(res, 503, {});
       return true;
     });
@@ -568,11 +567,11 @@ describe('retries', () => {
     expect(error.details.httpStatus).toBe(503);
     expect(error.details.attempts).toBe(3);
     await sleep(100);
-    expect(sim.requests).toHaveLength(3);
+    expect(standIn.requests).toHaveLength(3);
   });
 
   it('a 503 carrying a documented code keeps that code once retries run out', async () => {
-    sim.setBehaviour((_req, res) => {
+    standIn.setBehaviour((_req, res) => {
       send(res, 503, { code: 'UPDATE_FAILED', message: 'Database busy' });
       return true;
     });
@@ -580,14 +579,14 @@ describe('retries', () => {
     expect(error.code).toBe('UPDATE_FAILED');
     expect(error.message).toBe('Database busy');
     expect(error.details.attempts).toBe(3);
-    expect(sim.requests).toHaveLength(3);
+    expect(standIn.requests).toHaveLength(3);
   });
 
   it('429 with Retry-After: 0 then success succeeds on the second attempt', async () => {
     answerOnce(429, {}, { 'retry-after': '0' });
     const outcome = await makeClient().updateCustomer(JOHN, { firstname: 'X' });
     expect(outcome.attempts).toBe(2);
-    expect(sim.requests).toHaveLength(2);
+    expect(standIn.requests).toHaveLength(2);
   });
 
   it('429 with Retry-After: 1 waits about a second before retrying', async () => {
@@ -608,7 +607,7 @@ describe('retries', () => {
     expect(error.details.attempts).toBe(1);
     expect(ms).toBeLessThan(500);
     await sleep(50);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
   });
 
   it('429 with an HTTP-date Retry-After beyond the deadline is RATE_LIMITED at once', async () => {
@@ -617,11 +616,11 @@ describe('retries', () => {
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(88);
     expect(error.details.retryAfterSeconds).toBeLessThanOrEqual(90);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
   });
 
   it('429 forever without Retry-After is RATE_LIMITED after maxAttempts', async () => {
-    sim.setBehaviour((_req, res) => {
+    standIn.setBehaviour((_req, res) => {
       send(res, 429, {});
       return true;
     });
@@ -629,22 +628,22 @@ describe('retries', () => {
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details.retryAfterSeconds).toBeUndefined();
     expect(error.details.attempts).toBe(3);
-    expect(sim.requests).toHaveLength(3);
+    expect(standIn.requests).toHaveLength(3);
   });
 
   it('a connection dropped before any answer is retried', async () => {
-    sim.once((req) => {
+    standIn.once((req) => {
       req.socket.destroy();
       return true;
     });
     const outcome = await makeClient().updateCustomer(JOHN, { firstname: 'Again' });
     expect(outcome.attempts).toBe(2);
-    expect(sim.requests).toHaveLength(2);
-    expect(sim.customers.get(JOHN)?.firstname).toBe('Again');
+    expect(standIn.requests).toHaveLength(2);
+    expect(standIn.customers.get(JOHN)?.firstname).toBe('Again');
   });
 
   it('connection refused is NETWORK after maxAttempts', async () => {
-    const dead = await startSimulator({ apiKey: SENTINEL_KEY });
+    const dead = await startStandIn();
     const url = dead.url;
     await dead.close();
     const client = makeClient({ baseUrl: new URL(url) });
@@ -660,10 +659,10 @@ describe('retries', () => {
 
 describe('cancellation', () => {
   it('aborting mid-request gives CANCELLED and the upstream sees the request abandoned', async () => {
-    sim.once(neverAnswers);
+    standIn.once(neverAnswers);
     const controller = new AbortController();
     const call = makeClient().updateCustomer(JOHN, { firstname: 'X' }, { signal: controller.signal });
-    await sim.waitForRequests(1);
+    await standIn.waitForRequests(1);
     const started = performance.now();
     controller.abort();
     const error = await failure(call);
@@ -671,8 +670,8 @@ describe('cancellation', () => {
     expect(error.retryable).toBe(true);
     expect(error.details.attempts).toBe(1);
     expect(performance.now() - started).toBeLessThan(500);
-    await until(() => sim.requests[0]?.abortedByClient === true);
-    expect(sim.requests).toHaveLength(1);
+    await until(() => standIn.requests[0]?.abortedByClient === true);
+    expect(standIn.requests).toHaveLength(1);
   });
 
   it('an already-aborted signal sends nothing', async () => {
@@ -681,8 +680,8 @@ describe('cancellation', () => {
     );
     expect(error.code).toBe('CANCELLED');
     await sleep(50);
-    expect(sim.requests).toHaveLength(0);
-    expect(sim.customers.get(JOHN)?.firstname).toBe('John');
+    expect(standIn.requests).toHaveLength(0);
+    expect(standIn.customers.get(JOHN)?.firstname).toBe('John');
   });
 
   it('aborting while waiting to retry gives CANCELLED at once, with no further request', async () => {
@@ -693,19 +692,19 @@ describe('cancellation', () => {
       retry: { maxAttempts: 3, baseDelayMs: 4_000, maxDelayMs: 4_000 },
     });
     const call = client.updateCustomer(JOHN, { firstname: 'X' }, { signal: controller.signal });
-    await sim.waitForRequests(1);
+    await standIn.waitForRequests(1);
     await sleep(50);
     const started = performance.now();
     controller.abort();
     const error = await failure(call);
     expect(error.code).toBe('CANCELLED');
     expect(performance.now() - started).toBeLessThan(500);
-    expect(sim.requests).toHaveLength(1);
+    expect(standIn.requests).toHaveLength(1);
   });
 });
 
 describe('connection reuse', () => {
-  async function twentyCalls(own: Simulator, pause: boolean): Promise<void> {
+  async function twentyCalls(own: StandIn, pause: boolean): Promise<void> {
     const client = makeClient({ baseUrl: new URL(own.url) });
     for (let i = 0; i < 20; i++) {
       // A real tool call arrives through stdio I/O, so at least one event-loop turn separates calls.

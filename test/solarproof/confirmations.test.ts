@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/errors.js';
-import { type Simulator, send } from '../../src/sandbox/simulator.js';
 import { SolarProofClient } from '../../src/solarproof/client.js';
 import { isSameEmail, readCustomerId } from '../../src/solarproof/contract.js';
 import { expectNoKey, SENTINEL_KEY, startStandIn } from '../helpers/harness.js';
+import { type StandIn, send } from '../helpers/stand-in.js';
 
 const ASKED = 79461;
 
-let standIn: Simulator;
+let standIn: StandIn;
 let client: SolarProofClient;
 beforeAll(async () => {
   standIn = await startStandIn();

@@ -96,7 +96,7 @@ describe('an over-long value is refused without being read', () => {
 });
 
 describe('every character rule is linear', () => {
-  const n = 1_000_000;
+  const n = 500_000;
   const cases: Array<[string, (value: string) => boolean, (size: number) => string]> = [
     ['isNonBlankText, a long name ending in a tab', isNonBlankText, (k) => `${'a'.repeat(k)}\t`],
     ['isNonBlankText, only invisible characters', isNonBlankText, (k) => ' \u200b'.repeat(k / 2)],
@@ -110,9 +110,9 @@ describe('every character rule is linear', () => {
     ['isWellFormed, a lone surrogate at the end', isWellFormed, (k) => `${'a'.repeat(k)}\ud800`],
   ];
 
-  it.each(cases)('%s: 4× the input takes about 4× the time, not 16×', (_label, rule, make) => {
+  it.each(cases)('%s: 8× the input takes about 8× the time, not 64×', (_label, rule, make) => {
     const small = make(n);
-    const large = make(4 * n);
+    const large = make(8 * n);
     expect(rule(large)).toBe(rule(small));
     const ratio =
       fastestMs(() => rule(large)) /
@@ -120,8 +120,8 @@ describe('every character rule is linear', () => {
         fastestMs(() => rule(small)),
         0.05,
       );
-    // Linear is ~4; quadratic would be ~16. Generous for a loaded machine and cache effects.
-    expect(ratio).toBeLessThan(10);
+    // Linear is ~8; quadratic would be ~64. Generous for a loaded machine and cache effects.
+    expect(ratio).toBeLessThan(24);
   });
 });
 

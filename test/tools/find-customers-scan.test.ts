@@ -7,8 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toGetCustomerShape } from '../../src/sandbox/api.js';
 import type { SandboxCustomer } from '../../src/sandbox/customers.js';
-import { type Behaviour, type Simulator, send, toGetCustomerShape } from '../../src/sandbox/simulator.js';
 import {
   answer,
   envFor,
@@ -18,8 +18,9 @@ import {
   startStandIn,
   structured,
 } from '../helpers/harness.js';
+import { type Behaviour, type StandIn, send } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 beforeAll(async () => {
   standIn = await startStandIn();
 });

@@ -5,15 +5,15 @@
  * progress and the cache have their own file (find-customers-scan.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
   type ServerProcess,
   structured,
   textData,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 useStandInAndInProcessServer({ SOLARPROOF_CACHE_TTL_SECONDS: '0', SOLARPROOF_TIMEOUT_MS: '5000' }, (s, p) => {
   standIn = s;

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from '../../src/errors.js';
+import { toGetCustomerShape } from '../../src/sandbox/api.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import { type Simulator, toGetCustomerShape } from '../../src/sandbox/simulator.js';
 import {
   answer,
   envFor,
@@ -17,8 +17,9 @@ import {
   textData,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;

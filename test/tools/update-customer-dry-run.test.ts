@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
   envFor,
   expectNoKey,
@@ -16,8 +15,9 @@ import {
   textData,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;

@@ -4,7 +4,6 @@
  * the stand-in's record of the real HTTP request.
  */
 import { describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import { readAudit } from '../helpers/audit.js';
 import {
   answer,
@@ -20,8 +19,9 @@ import {
   textData,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
 useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {

@@ -5,7 +5,6 @@
  * harness checks every result and the server's stderr for the key when the file ends.
  */
 import { describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sandbox/simulator.js';
 import {
   answer,
   expectNoKey,
@@ -15,8 +14,9 @@ import {
   textData,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
 
-let standIn: Simulator;
+let standIn: StandIn;
 let server: ServerProcess;
 useStandInAndInProcessServer({ SOLARPROOF_TIMEOUT_MS: '3000' }, (s, p) => {
   standIn = s;

@@ -13,7 +13,6 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
-import { type Simulator, send as sendJson } from '../../src/sandbox/simulator.js';
 import { accountFingerprint } from '../../src/transports/accounts.js';
 import { readAudit, readAuditText } from '../helpers/audit.js';
 import {
@@ -37,11 +36,12 @@ import {
   SENTINEL_TOKEN,
   startInProcessHttp,
 } from '../helpers/http.js';
+import { type StandIn, send as sendJson } from '../helpers/stand-in.js';
 
 const UPDATE = { name: 'update_customer', arguments: { pkcustomerid: 79461, phone2: '0400 111 222' } };
 const updateBody = rpc('tools/call', UPDATE);
 
-let standIn: Simulator;
+let standIn: StandIn;
 /** Every response and log seen in this file, for the leak check at the end. */
 const seen: string[] = [];
 beforeAll(async () => {
@@ -470,7 +470,7 @@ describe('HTTP mode with a Solar Proof key per request (SOLARPROOF_HTTP_KEY_HEAD
   const HEADER = 'x-solarproof-api-key';
   const KEY_A = 'spk_LEAKCHECK_account_A&+=/ 41';
   const KEY_B = 'spk_LEAKCHECK_account_B&+=/ 42';
-  let anyKey: Simulator;
+  let anyKey: StandIn;
   let http: InProcessHttp;
   let env: Record<string, string>;
   const results: string[] = [];

@@ -1,134 +1,77 @@
 /**
- * A simulated Solar Proof: a real HTTP server on 127.0.0.1 that follows the documented contract
- * (apidata.php: updatecustomer, getcustomerByemail by email or id, the older getcustomer by id,
- * getallcustomers 50 a page, getcustomerofproject; the documented shapes and error codes).
- * Tests use it as the stand-in upstream and can tell it to misbehave; sandbox mode runs the product
- * against it so nobody needs an account to try the server.
+ * The sandbox's Solar Proof API as documented (apidata.php: updatecustomer, getcustomerByemail by
+ * email or id, the older getcustomer by id, getallcustomers 50 a page, getcustomerofproject; the
+ * documented shapes and error codes) over its own customers, with the faults the user switched on.
+ * No I/O: a request in, a reply out (src/sandbox/sandbox.ts serves it over HTTP).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import {
   ACTIONS,
   API_PATH,
   CUSTOMERS_PER_PAGE,
   isRecord,
   UPDATABLE_FIELDS,
+  type UpdatableField,
   updateFieldSchemas,
 } from '../solarproof/contract.js';
 import { type SandboxCustomer, seedCustomers } from './customers.js';
+import { type SandboxFault, SLOW_UPDATE_DELAY_MS } from './faults.js';
 
-export interface RecordedRequest {
+/** A request as the API reads it. */
+export interface SandboxRequest {
   method: string;
   path: string;
-  /** The query string exactly as received, before decoding. */
-  rawQuery: string;
   query: Record<string, string>;
-  headers: IncomingMessage['headers'];
   rawBody: string;
   /** The JSON body, or undefined when it was not JSON. */
   body: unknown;
-  /** Set when the client went away before the response was complete (a cancelled call). */
-  abortedByClient: boolean;
-  /** Which TCP connection carried it, numbered from 1. */
-  connection: number;
+  /** Set when the body was larger than the sandbox reads; it is answered 413 unread. */
+  bodyTooLarge: boolean;
 }
 
-/**
- * A misbehaviour for tests: gets the request before the contract does. Return true when it has
- * answered (or deliberately never will); false to let the contract answer normally.
- */
-export type Behaviour = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  recorded: RecordedRequest,
-) => boolean | Promise<boolean>;
+export interface SandboxReply {
+  status: number;
+  body: unknown;
+  /** How long to wait before answering (the user's latency and slow-updates faults). */
+  delayMs: number;
+}
 
-export interface SimulatorOptions {
+export interface SandboxApiOptions {
   /** The only key accepted; when undefined every non-empty key is accepted (sandbox mode). */
   apiKey?: string | undefined;
   customers?: SandboxCustomer[];
-  port?: number;
-  /** Largest request body read, so a hostile client cannot fill memory. */
-  maxBodyBytes?: number;
+  faults?: readonly SandboxFault[];
 }
 
-export interface Simulator {
-  readonly url: string;
-  readonly requests: RecordedRequest[];
+export interface SandboxApi {
+  /** The customers as stored now, by id: updates change them. */
   readonly customers: Map<number, SandboxCustomer>;
-  /** TCP connections accepted so far. */
-  connectionCount(): number;
-  /** Every request goes through this behaviour until it is replaced or cleared. */
-  setBehaviour(behaviour: Behaviour | undefined): void;
-  /** The next request (or the next n) goes through this behaviour, then the previous rules apply. */
-  once(behaviour: Behaviour, times?: number): void;
-  /** Resolves when `count` requests have been received. */
-  waitForRequests(count: number, timeoutMs?: number): Promise<void>;
-  reset(): void;
-  close(): Promise<void>;
+  answer(request: SandboxRequest): SandboxReply;
 }
 
 export const SUCCESS_MESSAGE = 'Customer updated successfully!';
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
-  const seed = () =>
-    new Map((options.customers ?? seedCustomers()).map((c) => [c.pkcustomerid, structuredClone(c)]));
-  let customers = seed();
-  const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const waiters = new Set<() => void>();
-  const queue: Behaviour[] = [];
-  let behaviour: Behaviour | undefined;
-  let connections = 0;
-  const connectionIds = new WeakMap<Socket, number>();
+export function createSandboxApi(options: SandboxApiOptions = {}): SandboxApi {
+  const customers = new Map(
+    (options.customers ?? seedCustomers()).map((c) => [c.pkcustomerid, structuredClone(c)]),
+  );
+  const faults = options.faults ?? [];
+  const has = (kind: SandboxFault['kind']) => faults.some((fault) => fault.kind === kind);
+  const latencyMs = faults.reduce((ms, fault) => (fault.kind === 'latency' ? ms + fault.ms : ms), 0);
+  const ignoredFields = new Set<UpdatableField>(
+    faults.flatMap((fault) => (fault.kind === 'ignore-fields' ? fault.fields : [])),
+  );
+  const refuseIdLookups = has('refuse-id-lookups');
+  const slowUpdates = has('slow-updates');
 
-  const server: Server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const rawBody = await readBody(req, maxBodyBytes);
-    const recorded: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      rawQuery: url.search.slice(1),
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      rawBody: rawBody ?? '',
-      body: parseJson(rawBody),
-      abortedByClient: false,
-      connection: connectionIds.get(req.socket) ?? 0,
-    };
-    requests.push(recorded);
-    res.on('close', () => {
-      if (!res.writableFinished) recorded.abortedByClient = true;
-    });
-    for (const wake of waiters) wake();
+  function answer(request: SandboxRequest): SandboxReply {
+    const { status, body } = request.bodyTooLarge
+      ? fail(413, 'INVALID_PARAMETERS', 'Request body too large')
+      : contract(request);
+    const slow = slowUpdates && request.query.action === ACTIONS.updateCustomer;
+    return { status, body, delayMs: latencyMs + (slow ? SLOW_UPDATE_DELAY_MS : 0) };
+  }
 
-    try {
-      const override = queue.shift() ?? behaviour;
-      if (override && (await override(req, res, recorded))) return;
-      const reply =
-        rawBody === undefined ? fail(413, 'INVALID_PARAMETERS', 'Request body too large') : answer(recorded);
-      send(res, reply.status, reply.body);
-    } catch (error) {
-      if (!res.headersSent)
-        send(res, 500, { code: 'UPDATE_FAILED', message: `Simulator error: ${String(error)}` });
-    }
-  });
-  server.on('connection', (socket) => {
-    connections++;
-    connectionIds.set(socket, connections);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.keepAliveTimeout = 60_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  function answer(request: RecordedRequest): Reply {
+  function contract(request: SandboxRequest): Reply {
     if (request.path !== `/${API_PATH}`) return fail(404, 'NOT_FOUND', `No such endpoint: ${request.path}`);
     if (!keyAccepted(request.query.api_key)) {
       return fail(401, 'INVALID_API_KEY', 'The provided API key is invalid or missing');
@@ -155,7 +98,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return options.apiKey === undefined || key === options.apiKey;
   }
 
-  function updateCustomer(request: RecordedRequest): Reply {
+  function updateCustomer(request: SandboxRequest): Reply {
     if (request.method !== 'POST' && request.method !== 'PUT') {
       return fail(405, 'INVALID_PARAMETERS', `Method ${request.method} not allowed`);
     }
@@ -186,13 +129,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!checked.success) {
         return fail(400, 'INVALID_PARAMETERS', `Invalid value for ${field}`);
       }
-      Object.assign(changes, { [field]: checked.data });
+      if (!ignoredFields.has(field)) Object.assign(changes, { [field]: checked.data });
     }
     Object.assign(customer, changes);
     return { status: 200, body: { Message: SUCCESS_MESSAGE, CustomerId: String(id) } };
   }
 
-  function read(request: RecordedRequest, answer: () => Reply): Reply {
+  function read(request: SandboxRequest, answer: () => Reply): Reply {
     if (request.method !== 'GET') {
       return fail(405, 'INVALID_PARAMETERS', `Method ${request.method} not allowed`);
     }
@@ -204,7 +147,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!id || !/^[1-9][0-9]{0,15}$/.test(id)) {
       return fail(400, 'INVALID_PARAMETERS', `Required parameter ${parameter} is missing or invalid`);
     }
-    const customer = customers.get(Number(id));
+    const customer = refuseIdLookups ? undefined : customers.get(Number(id));
     if (!customer) return fail(404, 'CUSTOMER_NOT_FOUND', `No customer exists with ID: ${id}`);
     return { status: 200, body: toGetCustomerShape(customer) };
   }
@@ -215,9 +158,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!Number.isInteger(page) || page < 1) {
       return fail(400, 'INVALID_PARAMETERS', 'Parameter page must be a whole number from 1');
     }
-    const sorted = [...customers.values()].sort((a, b) => a.pkcustomerid - b.pkcustomerid);
     const start = (page - 1) * CUSTOMERS_PER_PAGE;
-    return { status: 200, body: sorted.slice(start, start + CUSTOMERS_PER_PAGE).map(toGetCustomerShape) };
+    const list = inIdOrder([...customers.values()]);
+    return { status: 200, body: list.slice(start, start + CUSTOMERS_PER_PAGE).map(toGetCustomerShape) };
   }
 
   function getCustomerOfProject(raw: string | undefined): Reply {
@@ -241,7 +184,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return fail(404, 'CAMPAIGN_NOT_FOUND', `No project exists with ID: ${id}`);
   }
 
-  function getCustomerByEmail(request: RecordedRequest): Reply {
+  function getCustomerByEmail(request: SandboxRequest): Reply {
     if (request.method !== 'GET') {
       return fail(405, 'INVALID_PARAMETERS', `Method ${request.method} not allowed`);
     }
@@ -257,46 +200,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { status: 200, body: toGetCustomerShape(customer) };
   }
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    get customers() {
-      return customers;
-    },
-    connectionCount: () => connections,
-    setBehaviour(next) {
-      behaviour = next;
-    },
-    once(next, times = 1) {
-      for (let i = 0; i < times; i++) queue.push(next);
-    },
-    waitForRequests(count, timeoutMs = 5_000) {
-      if (requests.length >= count) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`expected ${count} requests, got ${requests.length}`));
-        }, timeoutMs);
-        const check = () => {
-          if (requests.length < count) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
-    reset() {
-      customers = seed();
-      requests.length = 0;
-      queue.length = 0;
-      behaviour = undefined;
-    },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { customers, answer };
 }
 
 /** The documented Get Customer shape: every id and number a string, labels instead of codes. */
@@ -326,7 +230,7 @@ export function toGetCustomerShape(customer: SandboxCustomer): Record<string, un
 }
 
 /** Get Customer of Project's own field names: customerID a number, gstRegistered 0/1, one-line site address. */
-export function toCustomerOfProjectShape(
+function toCustomerOfProjectShape(
   customer: SandboxCustomer,
   project: SandboxCustomer['projects'][number],
 ): Record<string, unknown> {
@@ -349,6 +253,14 @@ export function toCustomerOfProjectShape(
   };
 }
 
+/** Sorted only when not already: a scan of 10,000 customers asks 200 pages, each sorting them anew. */
+function inIdOrder(list: SandboxCustomer[]): SandboxCustomer[] {
+  const sorted = list.every(
+    (c, i) => i === 0 || (list[i - 1] as SandboxCustomer).pkcustomerid < c.pkcustomerid,
+  );
+  return sorted ? list : list.sort((a, b) => a.pkcustomerid - b.pkcustomerid);
+}
+
 interface Reply {
   status: number;
   body: unknown;
@@ -356,44 +268,4 @@ interface Reply {
 
 function fail(status: number, code: string, message: string): Reply {
   return { status, body: { code, message } };
-}
-
-export function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      ...headers,
-    })
-    .end(text);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
