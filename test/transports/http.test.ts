@@ -148,6 +148,32 @@ describe('HTTP mode with the SDK client', () => {
     expect(structured(result as CallToolResult)).toMatchObject({ ok: true });
   });
 
+  it('find_customers sends its progress over the event stream, in order, before the result', async () => {
+    const headers = { ...MCP_HEADERS, ...bearer(), host: hostOf(http.url) };
+    // Nothing in this file has searched this server before, so the list is read page by page.
+    const streamed = await send(http.url, {
+      headers,
+      body: rpc('tools/call', {
+        name: 'find_customers',
+        arguments: { query: 'Smith' },
+        _meta: { progressToken: 'scan' },
+      }),
+    });
+    seen.push(streamed.text);
+    expect(streamed.headers['content-type']).toBe('text/event-stream');
+    const messages = streamed.body
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, any>);
+    const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params);
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) expect(p.progressToken).toBe('scan');
+    const counts = progress.map((p) => p.progress as number);
+    expect(counts).toEqual([...counts].sort((x, y) => x - y));
+    expect(messages.findIndex((m) => 'result' in m)).toBe(messages.length - 1);
+    expect(messages.at(-1)?.result.structuredContent).toMatchObject({ ok: true });
+  });
+
   it('a client that goes away mid-call cancels it: the upstream request is aborted and the audit says CANCELLED', async () => {
     standIn.setBehaviour(() => true); // never answers
     const request = startUpdate(http.url);
