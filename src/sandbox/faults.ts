@@ -22,9 +22,9 @@ const KINDS: readonly SandboxFaultKind[] = ['slow-updates', 'refuse-id-lookups',
 
 /** Twice the default SOLARPROOF_TIMEOUT_MS (a test holds it to that), so a default client gives up first. */
 export const SLOW_UPDATE_DELAY_MS = 30_000;
-export const MAX_LATENCY_MS = 60_000;
+const MAX_LATENCY_MS = 60_000;
 
-export const SANDBOX_FAULTS_VARIABLE = 'SOLARPROOF_SANDBOX_FAULTS';
+const SANDBOX_FAULTS_VARIABLE = 'SOLARPROOF_SANDBOX_FAULTS';
 
 /**
  * `slow-updates,ignore-fields=phone1+email,latency=200`: names separated by commas, spaces around

@@ -307,7 +307,7 @@ const PASS_THROUGH_MAX_CHARS = 4_000;
  * validation, the text block and the model's context. Anything larger is replaced by a note.
  * One breadth-first walk that stops at the first limit: it neither recurses nor spreads.
  */
-export function boundedPassThrough(value: unknown): unknown {
+function boundedPassThrough(value: unknown): unknown {
   let level: unknown[] = [value];
   let values = 0;
   for (let depth = 0; level.length > 0; depth++) {

@@ -18,7 +18,7 @@ import { CustomerDirectory } from '../solarproof/customer-directory.js';
 import type { Mode, ToolContext } from '../tools/define.js';
 
 /** Longer header values are refused: no Solar Proof key is anywhere near this long. */
-export const MAX_KEY_LENGTH = 512;
+const MAX_KEY_LENGTH = 512;
 
 /**
  * The account a key belongs to, as 12 hex digits (48 bits) of a SHA-256 of the key. Unsalted on
@@ -47,7 +47,7 @@ export function checkKeyHeader(values: string[] | undefined, header: string): st
 }
 
 /** The shared audit log, with the account named in every record and the request's key redacted. */
-export function accountAudit(sink: AuditSink, account: string, redact: Redactor): AuditSink {
+function accountAudit(sink: AuditSink, account: string, redact: Redactor): AuditSink {
   return {
     append: (record, limits) =>
       sink.append(JSON.parse(redact(JSON.stringify({ ...record, account }))), limits),
@@ -68,7 +68,7 @@ export interface AccountsOptions {
 }
 
 /** Accounts whose customer directory (cache and id-lookup state) is kept; the least recently used goes first. */
-export const MAX_ACCOUNTS_KEPT = 100;
+const MAX_ACCOUNTS_KEPT = 100;
 
 /**
  * What outlives a request, per account: its customer directory. The directory asks for a client at

@@ -14,10 +14,10 @@ export const DEFAULT_HTTP_PORT = 3000;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 /** A token shorter than this is refused: it could be guessed. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /** The names by which the machine itself is reached; allowed in Host and Origin on the bound port. */
-export const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
 
 export interface HostEntry {
   /** Lower case; IPv6 in brackets, as in a Host header. */
@@ -199,7 +199,7 @@ export function requestOrigins(settings: HttpSettings, boundPort: number): Reque
   return { hosts, origins };
 }
 
-export function isWildcard(host: string): boolean {
+function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 

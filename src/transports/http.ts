@@ -44,10 +44,10 @@ import {
   requestOrigins,
 } from './http-settings.js';
 
-export const MCP_PATH = '/mcp';
-export const HEALTH_PATH = '/healthz';
+const MCP_PATH = '/mcp';
+const HEALTH_PATH = '/healthz';
 /** What a client is told to wait when the server is full or draining. */
-export const RETRY_AFTER_SECONDS = 1;
+const RETRY_AFTER_SECONDS = 1;
 
 export interface HttpOptions {
   mode: Mode;
@@ -406,7 +406,7 @@ function pathOf(req: IncomingMessage): string {
 }
 
 /** application/json, with any parameters (charset), as a media type, not a substring. */
-export function isJsonContentType(value: string | undefined): boolean {
+function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
   return value.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
 }
