@@ -70,6 +70,8 @@ export interface ClientOptions
 export interface CallOptions {
   /** Aborts the HTTP request when the MCP client cancels or times out the tool call. */
   signal?: AbortSignal | undefined;
+  /** A shorter deadline for this call than SOLARPROOF_TIMEOUT_MS (never a longer one). */
+  timeoutMs?: number | undefined;
 }
 
 /** The request exactly as it goes on the wire, minus the key (used for logs and dry-run previews). */
@@ -243,8 +245,9 @@ export class SolarProofClient {
     parse: (status: number, body: unknown) => T,
   ): Promise<Outcome<T>> {
     const started = performance.now();
+    const timeoutMs = Math.min(options.timeoutMs ?? this.#options.timeoutMs, this.#options.timeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     // One controller for both the deadline and the caller's cancellation: AbortSignal.any costs
     // more and builds a composite signal per call on Node 20.
     const cancel = () => deadline.abort(options.signal?.reason);
@@ -259,7 +262,7 @@ export class SolarProofClient {
         try {
           outcome = await this.#attempt(prepared, signal);
         } catch (error) {
-          throw signal.aborted ? this.#abortError(options.signal, error) : error;
+          throw signal.aborted ? this.#abortError(options.signal, error, timeoutMs) : error;
         }
         if (outcome.kind === 'answer') {
           return {
@@ -272,7 +275,7 @@ export class SolarProofClient {
         const delay = nextDelay(this.#retry, {
           attempts,
           retryAfterMs: outcome.retryAfterMs,
-          remainingMs: this.#options.timeoutMs - (performance.now() - started),
+          remainingMs: timeoutMs - (performance.now() - started),
         });
         if (delay === undefined) throw outcome.error;
         this.#logger.debug('retrying Solar Proof request', {
@@ -283,7 +286,7 @@ export class SolarProofClient {
         try {
           await sleep(delay, undefined, { signal });
         } catch (error) {
-          throw this.#abortError(options.signal, error);
+          throw this.#abortError(options.signal, error, timeoutMs);
         }
       }
     } catch (error) {
@@ -399,7 +402,7 @@ export class SolarProofClient {
     return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
   }
 
-  #abortError(clientSignal: AbortSignal | undefined, cause: unknown): SolarProofError {
+  #abortError(clientSignal: AbortSignal | undefined, cause: unknown, timeoutMs: number): SolarProofError {
     if (clientSignal?.aborted) {
       return new SolarProofError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
         cause,
@@ -407,7 +410,9 @@ export class SolarProofClient {
     }
     return new SolarProofError(
       'TIMEOUT',
-      `Solar Proof did not answer within ${this.#options.timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`,
+      timeoutMs === this.#options.timeoutMs
+        ? `Solar Proof did not answer within ${timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`
+        : `Solar Proof did not answer within ${timeoutMs} ms.`,
       { cause },
     );
   }

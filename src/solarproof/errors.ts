@@ -40,6 +40,14 @@ export const ERROR_CATALOG = {
     retryable: false,
     hint: 'The arguments were refused before anything was sent to Solar Proof. Fix the fields listed in issues and call again; ask the user for any value you do not know rather than inventing one.',
   },
+  CONFLICT: {
+    retryable: false,
+    hint: 'The record does not have the values you expected (see current), so nothing was sent: the id may be mistyped, or someone changed the record since you looked. Tell the user what it holds now, look the customer up again (get_customer), and update only once the user confirms.',
+  },
+  EMAIL_IN_USE: {
+    retryable: false,
+    hint: 'Another customer already has this email (see inUseBy), and an email must be unique to one customer, so nothing was sent. Tell the user; ask whether the address is right, or whether the other record should change first.',
+  },
   AUDIT_UNAVAILABLE: {
     retryable: false,
     hint: 'The update was refused because the audit log could not be written, and a change with no record is worse than no change; nothing was sent to Solar Proof. Tell the user to make the audit log writable (free disk space, permissions) or to change SOLARPROOF_AUDIT_LOG (a writable file path, or "off" to disable auditing; a changed setting needs a restart). The server tries the log again on the next update.',
@@ -117,6 +125,13 @@ export interface SolarProofErrorDetails {
   attempts?: number;
   /** Overrides the catalog's hint when the situation calls for a more specific one. */
   hint?: string;
+  /** Overrides the catalog's retryable (an uncertain update read back as applied needs no retry). */
+  retryable?: boolean;
+  /**
+   * Fields of the tool's own result that explain this failure: CONFLICT's `current`, EMAIL_IN_USE's
+   * `inUseBy`, an uncertain update's `applied`. The tool's output schema must allow them.
+   */
+  data?: Readonly<Record<string, unknown>>;
   cause?: unknown;
 }
 
@@ -128,6 +143,7 @@ export class SolarProofError extends Error {
   readonly upstreamCode: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly issues: ArgumentIssue[] | undefined;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
   attempts: number | undefined;
   /** The audit log's id for the update this error ended, so the two can be matched. */
   requestId: string | undefined;
@@ -136,21 +152,33 @@ export class SolarProofError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'SolarProofError';
     this.code = code;
-    this.retryable = ERROR_CATALOG[code].retryable;
+    this.retryable = details.retryable ?? ERROR_CATALOG[code].retryable;
     this.hint = details.hint ?? ERROR_CATALOG[code].hint;
     this.httpStatus = details.httpStatus;
     this.upstreamCode = details.upstreamCode;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.issues = details.issues;
+    this.data = details.data;
     this.attempts = details.attempts;
     this.requestId = undefined;
   }
 
   /** The same error with advice fitted to the operation (a lookup is not an update). */
-  withHint(hint: string): SolarProofError {
-    const copy = new SolarProofError(this.code, this.message, {
-      hint,
+  withHint(hint: string, extra: Pick<SolarProofErrorDetails, 'retryable' | 'data'> = {}): SolarProofError {
+    return this.withDetails({ hint, ...extra });
+  }
+
+  /** The same error with some of its details replaced; `data` is merged into what it carries. */
+  withDetails(
+    changes: Pick<SolarProofErrorDetails, 'hint' | 'retryable' | 'data'> & { message?: string },
+  ): SolarProofError {
+    const data =
+      this.data === undefined && changes.data === undefined ? undefined : { ...this.data, ...changes.data };
+    const copy = new SolarProofError(this.code, changes.message ?? this.message, {
+      hint: changes.hint ?? this.hint,
+      retryable: changes.retryable ?? this.retryable,
       cause: this.cause,
+      ...(data === undefined ? {} : { data }),
       ...(this.httpStatus === undefined ? {} : { httpStatus: this.httpStatus }),
       ...(this.upstreamCode === undefined ? {} : { upstreamCode: this.upstreamCode }),
       ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),

@@ -22,6 +22,8 @@ export interface ToolContext {
   readonly logger: Logger;
   readonly redact: Redactor;
   readonly audit: AuditSink;
+  /** The API key's short fingerprint, stored in audit records so history is scoped to the key. */
+  readonly keyId: string | undefined;
   /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
   client(): SolarProofClient;
   /** Lookups by email, id and project, the search scan, and the state they share per process. */
@@ -172,6 +174,8 @@ export function errorData(
   redact: Redactor = (text) => text,
 ) {
   return {
+    // The tool's own explanation first, so no field of it can stand in for the common ones.
+    ...failure.data,
     ok: false,
     mode: context.mode,
     message: cleanUpstreamText(redact(failure.message), ERROR_MESSAGE_MAX),
