@@ -78,6 +78,7 @@ export const updateCustomerTool = defineTool({
   title: 'Update a Solar Proof customer',
   description: [
     'Changes fields of one customer (pkcustomerid) in Solar Proof (the solar installer’s CRM); only the fields you pass change.',
+    'Find the customer first with get_customer or find_customers.',
     'It reads the record first, sends only values that differ, names the customer, lists each change from → to and reads it back to verify.',
     'Pass expect with what the user told you (email or name) to catch a wrong id.',
     'A new email must not be another customer’s (EMAIL_IN_USE). dryRun=true previews the exact request.',
