@@ -16,6 +16,7 @@ import {
   expectNoKey,
   onUpdates,
   requestsSeen,
+  SENTINEL_KEY,
   type ServerProcess,
   sentData,
   startServer,
@@ -707,6 +708,20 @@ describe('history in other setups', () => {
   });
 });
 
-it('no result carries the key (checked again by the harness), nor does the audit file', () => {
-  expectNoKey(readFileSync(auditPath, 'utf8'));
+describe('the key', () => {
+  it('given as an expected value or a requestId, it is quoted nowhere: results, audit file', async () => {
+    const conflict = await server.call({
+      pkcustomerid: 79461,
+      phone1: '0400 999 888',
+      expect: { firstname: SENTINEL_KEY },
+    });
+    expect(structured(conflict)).toMatchObject({ code: 'CONFLICT' });
+    expect(String(structured(conflict).message)).toContain('[REDACTED]');
+    const undo = await server.callTool('undo_update', { requestId: SENTINEL_KEY.slice(0, 64) });
+    expect(structured(undo)).toMatchObject({ code: 'INVALID_ARGUMENTS' });
+    const listed = await server.callTool('list_updates', { limit: 50 });
+    for (const result of [conflict, undo, listed]) expectNoKey(JSON.stringify(result));
+    // The harness checks every result of the file and the server's stderr when it ends.
+    expectNoKey(readFileSync(auditPath, 'utf8'));
+  });
 });
