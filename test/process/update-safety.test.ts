@@ -672,6 +672,25 @@ describe('when Solar Proof answers no lookup by id', () => {
   });
 });
 
+describe('a mistyped id as the first lookup of a session', () => {
+  it('takes the fallback once; the update’s own "not found" then turns the read back on', async () => {
+    const own = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: tempAuditPath() }));
+    try {
+      // Not found by either form before any id lookup worked: it cannot be told from "no id lookups".
+      const typo = structured(await own.call({ pkcustomerid: 99999, phone1: '0400 999 888' }));
+      expect(typo).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND' });
+      expect(requestsSeen(standIn)).toEqual(['read 99999', 'read getcustomer 99999', 'update']);
+      // Solar Proof said, to the update, that 99999 does not exist: id lookups are tried again.
+      standIn.requests.length = 0;
+      const next = structured(await own.call({ pkcustomerid: 79461, phone1: '0400 999 888' }));
+      expect(next).toMatchObject({ ok: true, verified: true, changes: [{ from: '0412345678' }] });
+      expect(requestsSeen(standIn)).toEqual(['read 79461', 'update', 'read 79461']);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('history in other setups', () => {
   it('a 300 MB audit log: list_updates reads only its tail', async () => {
     const path = tempAuditPath();
