@@ -30,7 +30,7 @@ import {
 let standIn: Simulator;
 let server: ServerProcess;
 const auditPath = tempAuditPath();
-useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '2000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {
+useStandInAndServer({ SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: auditPath }, (s, p) => {
   standIn = s;
   server = p;
 });
@@ -601,7 +601,7 @@ describe('when Solar Proof answers no lookup by id', () => {
   it('updates go on: from a copy read earlier, or with a warning; expect against the copy, or refused', async () => {
     const path = tempAuditPath();
     const own = await startServer(
-      envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '2000', SOLARPROOF_AUDIT_LOG: path }),
+      envFor(standIn, { SOLARPROOF_TIMEOUT_MS: '3000', SOLARPROOF_AUDIT_LOG: path }),
     );
     try {
       standIn.setBehaviour(refusesIdLookups);
