@@ -1,18 +1,23 @@
 /**
  * `npm run demo`: the whole job with no Solar Proof account. Starts the built server in sandbox
  * mode over stdio, drives it with the MCP SDK's own client exactly as Claude Desktop would, and
- * prints a readable transcript: the tools; finding customers by company, by a phone number written
- * differently from the record, and by project; a lookup by email, a dry-run preview, the update, a
- * second lookup that shows the change, a search the update kept fresh, an error with its hint, and
- * the audit records written.
+ * prints a readable transcript: the tools; finding customers by company (a change that is already
+ * made sends nothing), by a phone number written differently from the record, and by project; a
+ * lookup by email, a dry run, the update with `expect` and its changes from → to, a second lookup,
+ * a search the update kept fresh; a mistyped id refused as CONFLICT, an email already in use
+ * refused; a timeout whose outcome is resolved as applied (a second server, pointed at a local
+ * simulated Solar Proof that saves updates but answers late); an undo; and list_updates.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SUCCESS_MESSAGE } from '../src/sandbox/api.js';
+import { type StandIn, send, startStandIn } from '../test/helpers/stand-in.js';
 
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const auditDir = mkdtempSync(join(tmpdir(), 'solarproof-demo-'));
@@ -27,17 +32,28 @@ const indent = (text: string) =>
     .map((line) => `   ${line}`)
     .join('\n');
 
-const transport = new StdioClientTransport({
-  command: process.execPath,
-  args: [entry, '--sandbox'],
-  env: { PATH: process.env.PATH ?? '', SOLARPROOF_AUDIT_LOG: auditLog, SOLARPROOF_LOG_LEVEL: 'error' },
-  stderr: 'inherit',
-});
+/** The built server as a process, driven by the SDK's client over stdio. */
+async function connect(client: Client, args: string[], env: Record<string, string>): Promise<Client> {
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [entry, ...args],
+      env: { PATH: process.env.PATH ?? '', SOLARPROOF_LOG_LEVEL: 'error', ...env },
+      stderr: 'inherit',
+    }),
+  );
+  return client;
+}
+
 const client = new Client({ name: 'solarproof-demo', version: '1.0.0' });
 
-async function call(name: string, args: Record<string, unknown>): Promise<Record<string, any>> {
+async function call(
+  name: string,
+  args: Record<string, unknown>,
+  via: Client = client,
+): Promise<Record<string, any>> {
   console.log(dim(`   → ${name} ${JSON.stringify(args)}`));
-  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const result = (await via.callTool({ name, arguments: args })) as CallToolResult;
   const data = result.structuredContent as Record<string, any>;
   const first = result.content[0];
   const summary = first?.type === 'text' ? first.text.split('\n')[0] : '';
@@ -53,8 +69,31 @@ function describeMatch(match: Record<string, any> | undefined): string {
   return `${match.pkcustomerid} ${match.firstname} ${match.surname}${company} — ${match.match} match on ${match.matched.join(', ')}; phone1 ${match.phone1}; ${gst}`;
 }
 
+/** A simulated Solar Proof that saves each update, then answers only after `delayMs`. */
+async function lateSolarProof(delayMs: number): Promise<StandIn> {
+  const upstream = await startStandIn();
+  upstream.setBehaviour((_req, res: ServerResponse, recorded) => {
+    if (recorded.query.action !== 'updatecustomer') return false;
+    const data = (recorded.body as { data: Record<string, unknown> }).data;
+    const customer = upstream.customers.get(Number(data.pkcustomerid));
+    if (customer) {
+      for (const [field, value] of Object.entries(data)) {
+        if (!['apikey', 'action', 'pkcustomerid'].includes(field))
+          Object.assign(customer, { [field]: value });
+      }
+    }
+    const timer = setTimeout(() => {
+      if (!res.destroyed) send(res, 200, { Message: SUCCESS_MESSAGE, CustomerId: String(data.pkcustomerid) });
+    }, delayMs);
+    res.on('close', () => clearTimeout(timer));
+    return true;
+  });
+  return upstream;
+}
+
+let late: { upstream: StandIn; client: Client } | undefined;
 try {
-  await client.connect(transport);
+  await connect(client, ['--sandbox'], { SOLARPROOF_AUDIT_LOG: auditLog });
   const server = client.getServerVersion();
   console.log(
     bold(
@@ -64,7 +103,8 @@ try {
   step(1, 'The tools the server offers');
   const { tools } = await client.listTools();
   for (const tool of tools) {
-    const hints = tool.annotations?.readOnlyHint ? 'read-only' : 'changes data, idempotent';
+    const { readOnlyHint, destructiveHint } = tool.annotations ?? {};
+    const hints = readOnlyHint ? 'read-only' : destructiveHint ? 'changes data, idempotent' : 'changes data';
     console.log(`   • ${tool.name} — ${tool.title} (${hints})`);
   }
 
@@ -72,13 +112,12 @@ try {
   const byCompany = await call('find_customers', { query: 'Smith Solar Solutions' });
   const company = byCompany.customers[0];
   console.log(indent(describeMatch(company)));
-  console.log(
-    indent(
-      company.gststatus === 1
-        ? `Already GST registered (gststatus 1): nothing to change, so nothing is sent; the assistant tells the user.`
-        : `Not GST registered yet: update_customer { pkcustomerid: ${company.pkcustomerid}, gststatus: 1 } would change it.`,
-    ),
-  );
+  const already = await call('update_customer', {
+    pkcustomerid: company.pkcustomerid,
+    gststatus: 1,
+    expect: { companyname: 'Smith Solar Solutions' },
+  });
+  console.log(indent(`changed: ${already.changed}; the record already had it, so nothing was sent.`));
 
   step(3, 'The user says: "Who rang from +61 433 221 908?" (stored as 0433 221 908)');
   const byPhone = await call('find_customers', { query: '+61 433 221 908' });
@@ -102,34 +141,24 @@ try {
   const customer = before.customer;
   console.log(
     indent(
-      `pkcustomerid ${customer.pkcustomerid}, ${customer.firstname} ${customer.surname}, ${customer.type}`,
-    ),
-  );
-  console.log(
-    indent(
-      `phone1 (mobile): ${customer.phone1}    phone2: ${customer.phone2}    GST: ${customer.gststatus === 1 ? 'registered' : 'not registered'}`,
+      `pkcustomerid ${customer.pkcustomerid}, ${customer.firstname} ${customer.surname}; phone1 (mobile) ${customer.phone1}`,
     ),
   );
 
-  step(6, 'Preview the change with a dry run: the exact request, nothing sent');
-  const preview = await call('update_customer', {
+  const change = {
     pkcustomerid: customer.pkcustomerid,
     phone1: '0400 999 888',
-    dryRun: true,
-  });
+    expect: { email: 'john.smith@example.com' },
+  };
+  step(6, 'Preview with a dry run: the exact request, nothing sent');
+  const preview = await call('update_customer', { ...change, dryRun: true });
   console.log(indent(`${preview.request.method} ${preview.request.url}`));
   console.log(indent(JSON.stringify(preview.request.body)));
 
-  step(7, 'Apply the update (only the changed field is sent)');
-  const update = await call('update_customer', {
-    pkcustomerid: customer.pkcustomerid,
-    phone1: '0400 999 888',
-  });
-  console.log(
-    indent(
-      `Solar Proof said "${update.message}"; fields sent: ${update.fieldsSent.join(', ')}; requestId ${update.requestId}`,
-    ),
-  );
+  step(7, 'Apply it, with expect = what the user said (only the changed field is sent, then read back)');
+  const update = await call('update_customer', change);
+  for (const { field, from, to } of update.changes) console.log(indent(`${field}: ${from} → ${to}`));
+  console.log(indent(`verified: ${update.verified}; requestId ${update.requestId}`));
 
   step(8, 'Look again: the change is there, everything else untouched');
   const after = await call('get_customer', { email: 'john.smith@example.com' });
@@ -143,36 +172,80 @@ try {
   const refreshed = await call('find_customers', { query: '0400999888' });
   console.log(indent(describeMatch(refreshed.customers[0])));
 
-  step(10, 'A mistake: an id that does not exist');
-  const failure = await call('update_customer', { pkcustomerid: 12345, phone1: '0400 999 888' });
-  console.log(indent(`code ${failure.code} (retryable: ${failure.retryable})`));
-  console.log(indent(`hint: ${failure.hint}`));
+  step(10, 'A mistyped id (80125 for 79461): expect catches it, nothing is sent');
+  const conflict = await call('update_customer', { ...change, pkcustomerid: 80125 });
+  console.log(indent(`code ${conflict.code}; the record holds email ${conflict.current.email}`));
+  console.log(indent(`hint: ${conflict.hint}`));
 
-  step(11, 'The audit log (one JSON line before each request, one after)');
-  for (const line of readFileSync(auditLog, 'utf8').trim().split('\n')) {
-    const record = JSON.parse(line);
-    const detail =
-      record.event === 'update_requested' ? JSON.stringify(record.fields) : (record.code ?? record.outcome);
+  step(11, 'An email that belongs to another customer is refused');
+  const taken = await call('update_customer', { pkcustomerid: 79461, email: 'mei.chen@example.net' });
+  console.log(
+    indent(
+      `code ${taken.code}: in use by ${taken.inUseBy.pkcustomerid} ${taken.inUseBy.firstname} ${taken.inUseBy.surname}`,
+    ),
+  );
+
+  step(12, 'Solar Proof saves an update but answers too late: the outcome is resolved by reading the record');
+  console.log(
+    dim(
+      '   (a second server, pointed at a local simulated Solar Proof that saves updates and answers after 5 s; deadline 1.5 s)',
+    ),
+  );
+  const upstream = await lateSolarProof(5_000);
+  late = { upstream, client: new Client({ name: 'solarproof-demo-late', version: '1.0.0' }) };
+  await connect(late.client, [], {
+    SOLARPROOF_API_KEY: 'demo-key',
+    SOLARPROOF_BASE_URL: upstream.url,
+    SOLARPROOF_TIMEOUT_MS: '1500',
+    SOLARPROOF_AUDIT_LOG: join(auditDir, 'late-audit.jsonl'),
+  });
+  await late.client.listTools();
+  const slow = await call('update_customer', { pkcustomerid: 80125, gststatus: 1 }, late.client);
+  console.log(indent(`code ${slow.code}, applied: ${slow.applied}, retryable: ${slow.retryable}`));
+  console.log(indent(`hint: ${slow.hint}`));
+
+  step(13, 'The user says: "Undo that mobile change."');
+  const undo = await call('undo_update', { requestId: update.requestId });
+  for (const { field, from, to } of undo.changes) console.log(indent(`${field}: ${from} → ${to}`));
+
+  step(14, 'What was changed? list_updates reads the audit log, newest first');
+  const history = await call('list_updates', { limit: 10 });
+  for (const entry of history.updates) {
+    const changes = entry.changes.map((c: Record<string, unknown>) => `${c.field} ${c.from} → ${c.to}`);
+    const who = `${entry.customer.firstname} ${entry.customer.surname} (${entry.customer.pkcustomerid})`;
+    const outcome = `${entry.outcome}${entry.code ? ` ${entry.code}` : ''}`;
     console.log(
-      indent(`${record.time}  ${record.event.padEnd(16)} customer ${record.customerId}  ${detail}`),
+      indent(
+        `${entry.time}  ${outcome.padEnd(18)} ${who}: ${changes.join('; ') || '—'}${entry.undoOf ? '  (undo)' : ''}`,
+      ),
     );
   }
 
   const ok =
     company?.pkcustomerid === 79461 &&
+    already.ok &&
+    already.changed === false &&
     byPhone.customers[0]?.pkcustomerid === 80125 &&
     byProject.customer?.pkcustomerid === 81307 &&
-    refreshed.customers[0]?.pkcustomerid === 79461 &&
-    before.ok &&
     preview.ok &&
     update.ok &&
+    update.verified === true &&
     after.customer.phone1 === '0400 999 888' &&
-    failure.code === 'CUSTOMER_NOT_FOUND';
+    refreshed.customers[0]?.pkcustomerid === 79461 &&
+    conflict.code === 'CONFLICT' &&
+    taken.code === 'EMAIL_IN_USE' &&
+    slow.code === 'TIMEOUT' &&
+    slow.applied === true &&
+    undo.ok &&
+    undo.changes[0]?.to === '0412345678' &&
+    history.updates.length >= 6;
   console.log(
     `\n${bold(ok ? 'Demo complete: every step behaved as expected.' : 'Demo FAILED: a step did not behave as expected.')}`,
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
+  await late?.client.close();
+  await late?.upstream.close();
   await client.close();
   rmSync(auditDir, { recursive: true, force: true });
 }

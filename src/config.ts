@@ -118,7 +118,9 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = pro
   }
 
   const rawAudit = nonEmpty(env.SOLARPROOF_AUDIT_LOG);
-  const auditLog = rawAudit?.toLowerCase() === 'off' ? undefined : (rawAudit ?? defaultAuditPath(env));
+  // Sandbox records have their own default file: their ids may exist live, and must never be undone there.
+  const auditLog =
+    rawAudit?.toLowerCase() === 'off' ? undefined : (rawAudit ?? defaultAuditPath(env, sandbox));
 
   return {
     apiKey,
@@ -141,14 +143,20 @@ function isTruthy(value: string | undefined): boolean {
   return ['1', 'true', 'yes', 'on'].includes(value?.trim().toLowerCase() ?? '');
 }
 
-/** $XDG_STATE_HOME (or ~/.local/state) on Unix, %LOCALAPPDATA% on Windows, under solarproof-mcp/. */
-export function defaultAuditPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (process.platform === 'win32' && env.LOCALAPPDATA)
-    return join(env.LOCALAPPDATA, 'solarproof-mcp', 'audit.jsonl');
+/**
+ * $XDG_STATE_HOME (or ~/.local/state) on Unix, %LOCALAPPDATA% on Windows, under solarproof-mcp/:
+ * audit.jsonl, or sandbox-audit.jsonl in sandbox mode.
+ */
+export function defaultAuditPath(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  sandbox = false,
+): string {
+  const file = sandbox ? 'sandbox-audit.jsonl' : 'audit.jsonl';
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'solarproof-mcp', file);
   const stateHome = env.XDG_STATE_HOME?.startsWith('/')
     ? env.XDG_STATE_HOME
     : join(homedir(), '.local', 'state');
-  return join(stateHome, 'solarproof-mcp', 'audit.jsonl');
+  return join(stateHome, 'solarproof-mcp', file);
 }
 
 /**

@@ -44,6 +44,14 @@ export const ERROR_CATALOG = {
     retryable: false,
     hint: 'The arguments were refused before anything was sent to Solar Proof. Fix the fields listed in issues and call again; ask the user for any value you do not know rather than inventing one.',
   },
+  CONFLICT: {
+    retryable: false,
+    hint: 'The record does not have the values you expected (see current), so nothing was sent: the id may be mistyped, or someone changed the record since you looked. Tell the user what it holds now, look the customer up again (get_customer), and update only once the user confirms.',
+  },
+  EMAIL_IN_USE: {
+    retryable: false,
+    hint: 'Another customer already has this email (see inUseBy), and an email must be unique to one customer, so nothing was sent. Tell the user; ask whether the address is right, or whether the other record should change first.',
+  },
   AUDIT_UNAVAILABLE: {
     retryable: false,
     hint: 'The update was refused because the audit log could not be written, and a change with no record is worse than no change; nothing was sent to Solar Proof. Tell the user to make the audit log writable (free disk space, permissions) or to change SOLARPROOF_AUDIT_LOG (a writable file path, or "off" to disable auditing; a changed setting needs a restart). The server tries the log again on the next update.',
@@ -117,6 +125,13 @@ export interface ErrorDetails {
   requestId?: string;
   /** Advice made for this very situation; otherwise the tool's advice for the code, or the catalogue's. */
   hint?: string;
+  /** Overrides the catalogue's: an uncertain update read back as applied needs no retry. */
+  retryable?: boolean;
+  /**
+   * Fields of the tool's own result that explain this failure: CONFLICT's `current`, EMAIL_IN_USE's
+   * `inUseBy`, an uncertain update's `applied`. The tool's output schema must allow them.
+   */
+  data?: Readonly<Record<string, unknown>>;
 }
 
 /** One failure, immutable: `with` makes a copy that knows more (attempts, requestId, ...). */
@@ -139,11 +154,13 @@ export class ToolError extends Error {
   }
 
   get retryable(): boolean {
-    return ERROR_CATALOG[this.code].retryable;
+    return this.details.retryable ?? ERROR_CATALOG[this.code].retryable;
   }
 
-  with(more: ErrorDetails): ToolError {
-    return new ToolError(this.code, this.message, { ...this.details, ...more, cause: this.cause });
+  /** A copy that knows more; `data` is merged into what it carries, and the message may be restated. */
+  with(more: ErrorDetails, message = this.message): ToolError {
+    const data = this.details.data || more.data ? { ...this.details.data, ...more.data } : undefined;
+    return new ToolError(this.code, message, { ...this.details, ...more, data, cause: this.cause });
   }
 }
 

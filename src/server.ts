@@ -1,4 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { keyFingerprint } from './audit/history.js';
 import { AuditLog, type AuditSink, noAudit } from './audit/log.js';
 import type { Config } from './config.js';
 import { ToolError } from './errors.js';
@@ -13,8 +14,9 @@ import type { Mode, ToolContext } from './tools/define.js';
 
 export const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
-  'To change a customer: find them with get_customer (by email, id or project) or, with only a name, phone or company, find_customers, to learn pkcustomerid and the current values;',
-  'preview with update_customer dryRun=true when the change is not trivial, confirm with the user, then call update_customer with only the fields that change.',
+  'To change a customer: find them with get_customer (by email, id or project) or, with only a name, phone or company, find_customers, to learn pkcustomerid;',
+  'then call update_customer with the new values and expect (what the user told you, such as the email), so a wrong id is refused; preview with dryRun=true when unsure and confirm with the user.',
+  'list_updates shows what was changed; undo_update reverses an update, only when the user asks.',
   'Never invent values you were not given.',
   'Every result has ok; on failure follow its hint, and retry only when retryable is true.',
 ].join(' ');
@@ -82,6 +84,7 @@ export function createToolResources(
     logger: options.logger,
     redact,
     audit,
+    keyId: keyFingerprint(config.apiKey),
     client() {
       if (config.problems.length > 0) {
         throw new ToolError('CONFIGURATION', config.problems.join(' '));

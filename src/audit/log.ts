@@ -25,6 +25,8 @@ export interface AppendLimits {
 }
 
 export interface AuditSink {
+  /** The file the records go to, which list_updates and undo_update read back; none when auditing is off. */
+  readonly path?: string | undefined;
   /** Resolves once the record is durably on disk; rejects with AUDIT_UNAVAILABLE otherwise. */
   append(record: Record<string, unknown>, limits?: AppendLimits): Promise<void>;
   close(): Promise<void>;
@@ -54,6 +56,10 @@ export class AuditLog implements AuditSink {
   constructor(path: string, redact: Redactor) {
     this.#path = path;
     this.#redact = redact;
+  }
+
+  get path(): string {
+    return this.#path;
   }
 
   append(record: Record<string, unknown>, limits: AppendLimits = {}): Promise<void> {

@@ -76,6 +76,8 @@ export interface ClientOptions
 export interface CallOptions {
   /** Aborts the HTTP request when the MCP client cancels or times out the tool call. */
   signal?: AbortSignal | undefined;
+  /** A shorter deadline for this call than SOLARPROOF_TIMEOUT_MS (never a longer one). */
+  timeoutMs?: number | undefined;
 }
 
 /** The request exactly as it goes on the wire, minus the key (used for logs and dry-run previews). */
@@ -249,8 +251,9 @@ export class SolarProofClient {
     parse: (status: number, body: unknown) => T,
   ): Promise<Outcome<T>> {
     const started = performance.now();
+    const timeoutMs = Math.min(options.timeoutMs ?? this.#options.timeoutMs, this.#options.timeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#options.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     // One controller for both the deadline and the caller's cancellation: AbortSignal.any costs
     // more and builds a composite signal per call on Node 20.
     const cancel = () => deadline.abort(options.signal?.reason);
@@ -265,7 +268,7 @@ export class SolarProofClient {
         try {
           outcome = await this.#attempt(prepared, signal);
         } catch (error) {
-          throw signal.aborted ? this.#abortError(options.signal, error) : error;
+          throw signal.aborted ? this.#abortError(options.signal, error, timeoutMs) : error;
         }
         if (outcome.kind === 'answer') {
           return {
@@ -278,7 +281,7 @@ export class SolarProofClient {
         const delay = nextDelay(this.#retry, {
           attempts,
           retryAfterMs: outcome.retryAfterMs,
-          remainingMs: this.#options.timeoutMs - (performance.now() - started),
+          remainingMs: timeoutMs - (performance.now() - started),
         });
         if (delay === undefined) throw outcome.error;
         this.#logger.debug('retrying Solar Proof request', {
@@ -289,7 +292,7 @@ export class SolarProofClient {
         try {
           await sleep(delay, undefined, { signal });
         } catch (error) {
-          throw this.#abortError(options.signal, error);
+          throw this.#abortError(options.signal, error, timeoutMs);
         }
       }
     } catch (error) {
@@ -400,7 +403,7 @@ export class SolarProofClient {
     return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
   }
 
-  #abortError(clientSignal: AbortSignal | undefined, cause: unknown): ToolError {
+  #abortError(clientSignal: AbortSignal | undefined, cause: unknown, timeoutMs: number): ToolError {
     if (clientSignal?.aborted) {
       return new ToolError('CANCELLED', 'The call was cancelled before Solar Proof answered.', {
         cause,
@@ -408,7 +411,9 @@ export class SolarProofClient {
     }
     return new ToolError(
       'TIMEOUT',
-      `Solar Proof did not answer within ${this.#options.timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`,
+      timeoutMs === this.#options.timeoutMs
+        ? `Solar Proof did not answer within ${timeoutMs} ms (SOLARPROOF_TIMEOUT_MS).`
+        : `Solar Proof did not answer within ${timeoutMs} ms.`,
       { cause },
     );
   }

@@ -165,7 +165,7 @@ export function updateCustomerBody(apiKey: string, customerId: number, update: C
   return { data };
 }
 
-export function fieldsIn(update: CustomerUpdate): UpdatableField[] {
+export function fieldsIn(update: Partial<Record<UpdatableField, unknown>>): UpdatableField[] {
   return UPDATABLE_FIELDS.filter((field) => update[field] !== undefined);
 }
 

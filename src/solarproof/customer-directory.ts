@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { asToolError, ToolError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { IdLookupForm, SolarProofClient } from './client.js';
+import type { CallOptions, IdLookupForm, SolarProofClient } from './client.js';
 import { CUSTOMERS_PER_PAGE, type CustomerUpdate } from './contract.js';
 import type { Customer, CustomerPage, ProjectCustomer } from './customer.js';
 import {
@@ -17,7 +17,7 @@ import {
   cachedCustomer,
   type ScanStop,
 } from './customer-cache.js';
-import type { CustomerSummary } from './matching.js';
+import { type CustomerSummary, SUMMARY_FIELDS, summarise } from './matching.js';
 
 /**
  * Whether Get Customer by id works here: unknown until one lookup answers; `refused` once both
@@ -51,6 +51,18 @@ export interface DirectoryOptions {
   now?: () => number;
 }
 
+/** The most recent copy of a customer this process read, and how old it is. */
+export interface CustomerCopy {
+  customer: CustomerSummary;
+  ageSeconds: number;
+}
+
+/** Copies kept for updates made while Solar Proof answers no lookup by id: the most recently read. */
+export const RECENT_COPIES_MAX = 1_000;
+
+/** A read's own limits: a shorter deadline than SOLARPROOF_TIMEOUT_MS (a read-back after an update). */
+export type ReadOptions = Pick<CallOptions, 'timeoutMs'>;
+
 type PageOutcome = { page: CustomerPage } | { error: unknown };
 type PagesRead = { snapshot: CustomerSnapshot; failure?: ToolError };
 
@@ -62,6 +74,10 @@ export class CustomerDirectory {
   /** The form that answered an id lookup, tried alone from then on. */
   #workingForm: IdLookupForm | undefined;
   #account: string | undefined;
+  /** The id whose lookup made id lookups count as refused. */
+  #refusedWith: number | undefined;
+  /** By id, least recently read first (a Map keeps insertion order), at most RECENT_COPIES_MAX. */
+  readonly #copies = new Map<number, { customer: CustomerSummary; readAt: number }>();
   /**
    * Changes learnt while a scan is reading (an update sent, a record read): pages read before them
    * hold the old values, so each scan applies them to its list before the list is kept.
@@ -78,8 +94,8 @@ export class CustomerDirectory {
     return this.#idLookups;
   }
 
-  async byEmail(email: string, signal?: AbortSignal): Promise<Customer> {
-    const { value } = await this.#options.client().getCustomerByEmail(email, { signal });
+  async byEmail(email: string, signal?: AbortSignal, options: ReadOptions = {}): Promise<Customer> {
+    const { value } = await this.#options.client().getCustomerByEmail(email, { signal, ...options });
     this.#remember(value);
     return value;
   }
@@ -90,7 +106,7 @@ export class CustomerDirectory {
    * has worked, not-found from both forms cannot be told from "ids are not looked up here": that
    * is CUSTOMER_NOT_FOUND with a hint saying both, and later calls are refused at once.
    */
-  async byId(customerId: number, signal?: AbortSignal): Promise<Customer> {
+  async byId(customerId: number, signal?: AbortSignal, options: ReadOptions = {}): Promise<Customer> {
     if (this.#idLookups === 'refused') {
       throw new ToolError(
         'CUSTOMER_NOT_FOUND',
@@ -103,7 +119,7 @@ export class CustomerDirectory {
     let refusal: ToolError | undefined;
     for (const form of forms) {
       try {
-        const { value } = await client.getCustomerById(customerId, form, { signal });
+        const { value } = await client.getCustomerById(customerId, form, { signal, ...options });
         this.#idLookups = 'working';
         this.#workingForm = form;
         this.#remember(value);
@@ -115,6 +131,7 @@ export class CustomerDirectory {
     }
     if (this.#idLookups === 'working' || !refusal) throw refusal;
     this.#idLookups = 'refused';
+    this.#refusedWith = customerId;
     this.#logger.warn('Solar Proof answered no lookup by id; id lookups are taken as unsupported', {
       customerId,
       code: refusal.code,
@@ -143,6 +160,8 @@ export class CustomerDirectory {
       const known = Object.fromEntries(
         Object.entries(customer).filter(([field, v]) => v !== null && field !== 'unmapped'),
       ) as Partial<CustomerSummary>;
+      if (!this.#copies.has(customer.pkcustomerid))
+        this.#keepCopy(customer.pkcustomerid, summarise(customer));
       this.#patch(customer.pkcustomerid, known);
     }
     return value;
@@ -155,6 +174,37 @@ export class CustomerDirectory {
       ...rest,
       ...(gststatus === 0 || gststatus === 1 ? { gststatus } : {}),
     });
+  }
+
+  /**
+   * Solar Proof answered an update of this customer "not found". If id lookups were taken as
+   * refused because this very id was not found either way, that was a plain not-found, not a
+   * service without id lookups: they are tried again, so one mistyped id does not turn off the
+   * check before every later update.
+   */
+  noSuchCustomer(customerId: number): void {
+    if (this.#idLookups !== 'refused' || this.#refusedWith !== customerId) return;
+    this.#idLookups = 'unknown';
+    this.#refusedWith = undefined;
+    this.#logger.info('an update confirmed the customer does not exist; id lookups will be tried again', {
+      customerId,
+    });
+  }
+
+  /**
+   * The copy of this customer the process read most recently (get_customer, or a find_customers
+   * list while it is cached), with the fields updates through this server have sent since.
+   */
+  recentCopy(customerId: number): CustomerCopy | undefined {
+    const now = (this.#options.now ?? Date.now)();
+    const read = this.#copies.get(customerId);
+    const snapshot = this.#cache.get(this.#accountKey());
+    const listed = snapshot?.customers.get(customerId);
+    const age = (readAt: number) => Math.max(0, Math.floor((now - readAt) / 1000));
+    if (listed && snapshot && (!read || snapshot.readAt > read.readAt)) {
+      return { customer: listed.summary, ageSeconds: age(snapshot.readAt) };
+    }
+    return read ? { customer: read.customer, ageSeconds: age(read.readAt) } : undefined;
   }
 
   /**
@@ -293,10 +343,24 @@ export class CustomerDirectory {
   #remember(customer: Customer): void {
     this.#cache.remember(this.#accountKey(), customer);
     const id = customer.pkcustomerid;
-    if (id !== null) this.#duringScans((customers) => customers.set(id, cachedCustomer(customer)));
+    if (id === null) return;
+    this.#keepCopy(id, summarise(customer));
+    this.#duringScans((customers) => customers.set(id, cachedCustomer(customer)));
+  }
+
+  #keepCopy(id: number, customer: CustomerSummary): void {
+    this.#copies.delete(id);
+    this.#copies.set(id, { customer, readAt: (this.#options.now ?? Date.now)() });
+    if (this.#copies.size > RECENT_COPIES_MAX) {
+      const oldest = this.#copies.keys().next().value;
+      if (oldest !== undefined) this.#copies.delete(oldest);
+    }
   }
 
   #patch(customerId: number, fields: Partial<CustomerSummary>): void {
+    const copy = this.#copies.get(customerId);
+    // A copy keeps the time it was read: what was sent since is known, the rest is as old as the read.
+    if (copy) copy.customer = { ...copy.customer, ...definedFields(fields) };
     this.#cache.patch(this.#accountKey(), customerId, fields);
     this.#duringScans((customers) => {
       const cached = customers.get(customerId);
@@ -317,6 +381,16 @@ export class CustomerDirectory {
       .slice(0, 16)}`;
     return this.#account;
   }
+}
+
+/** The summary fields that are given, the id apart. */
+function definedFields(fields: Partial<CustomerSummary>): Partial<CustomerSummary> {
+  return Object.fromEntries(
+    SUMMARY_FIELDS.filter((field) => field !== 'pkcustomerid' && fields[field] !== undefined).map((field) => [
+      field,
+      fields[field],
+    ]),
+  ) as Partial<CustomerSummary>;
 }
 
 const ID_LOOKUPS_REFUSED_HINT =

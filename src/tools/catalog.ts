@@ -17,9 +17,17 @@ import { CallsInFlight } from '../lifecycle.js';
 import { type CallExtra, runTool, type ToolContext, type ToolDefinition } from './define.js';
 import { findCustomersTool } from './find-customers.js';
 import { getCustomerTool } from './get-customer.js';
+import { listUpdatesTool } from './list-updates.js';
+import { undoUpdateTool } from './undo-update.js';
 import { updateCustomerTool } from './update-customer.js';
 
-export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, findCustomersTool, updateCustomerTool];
+export const TOOLS: readonly ToolDefinition[] = [
+  getCustomerTool,
+  findCustomersTool,
+  updateCustomerTool,
+  listUpdatesTool,
+  undoUpdateTool,
+];
 
 /**
  * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema

@@ -30,11 +30,8 @@ export interface ToolContext {
   readonly logger: Logger;
   readonly redact: Redactor;
   readonly audit: AuditSink;
-  /**
-   * In HTTP mode with a key per request: the fingerprint of that key. State that outlives a call
-   * (a cache, the audit history a tool reads) is kept per account under this, never under the key.
-   */
-  readonly account?: string;
+  /** The API key's short fingerprint, stored in audit records so history is scoped to the key. */
+  readonly keyId: string | undefined;
   /** Throws a CONFIGURATION error when the server cannot make live calls, so handlers need no checks. */
   client(): SolarProofClient;
   /** Lookups by email, id and project, the search scan, and the state they share per process. */
@@ -204,14 +201,17 @@ export function errorData(
   failure: ToolError,
   redact: Redactor = (text) => text,
 ) {
+  const { data, retryable: _decided, ...details } = failure.details;
   return {
+    // The tool's own explanation first, so no field of it can stand in for the common ones.
+    ...data,
     ok: false,
     mode: context.mode,
     message: cleanUpstreamText(redact(failure.message), ERROR_MESSAGE_MAX),
     code: failure.code,
     retryable: failure.retryable,
     hint: ERROR_CATALOG[failure.code].hint,
-    ...failure.details,
+    ...details,
   };
 }
 

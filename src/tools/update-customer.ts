@@ -1,10 +1,43 @@
-import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { ToolError } from '../errors.js';
-import { REDACTED, redactUrl } from '../redact.js';
-import type { PreparedRequest } from '../solarproof/client.js';
-import { customerIdSchema, fieldsIn, UPDATABLE_FIELDS, updateFieldSchemas } from '../solarproof/contract.js';
-import { defineTool, errorFields, resultFields, type ToolContext } from './define.js';
+import {
+  COMPANY_MAX,
+  customerIdSchema,
+  EMAIL_MAX,
+  fieldsIn,
+  NAME_MAX,
+  PHONE_MAX,
+  UPDATABLE_FIELDS,
+  updateFieldSchemas,
+} from '../solarproof/contract.js';
+import { defineTool, errorFields, resultFields } from './define.js';
+import { runUpdate, updateResultFields } from './update-flow.js';
+
+/** Bounded, since expected values are recorded in the audit log and quoted in a CONFLICT. */
+const expected = (max: number) =>
+  z
+    .string()
+    .refine((value) => value.length <= max, { message: `at most ${max} characters` })
+    .optional();
+
+/**
+ * What the assistant believes the record holds. Published with types alone: the comparison is
+ * lenient (solarproof/changes.ts), so the update fields' rules and descriptions do not apply.
+ */
+const expectSchema = z
+  .strictObject({
+    firstname: expected(NAME_MAX),
+    surname: expected(NAME_MAX),
+    email: expected(EMAIL_MAX),
+    phone1: expected(PHONE_MAX),
+    phone2: expected(PHONE_MAX),
+    type: expected(20),
+    companyname: expected(COMPANY_MAX),
+    companyphone: expected(PHONE_MAX),
+    gststatus: z.int().min(0).max(1).optional(),
+  })
+  .describe(
+    'What you believe the record has now, e.g. {"email": "john.smith@example.com"}; if any differs, nothing is sent (CONFLICT).',
+  );
 
 const inputSchema = z
   .strictObject({
@@ -18,6 +51,7 @@ const inputSchema = z
     companyname: updateFieldSchemas.companyname.optional(),
     companyphone: updateFieldSchemas.companyphone.optional(),
     gststatus: updateFieldSchemas.gststatus.optional(),
+    expect: expectSchema.optional(),
     dryRun: z
       .boolean()
       .optional()
@@ -35,27 +69,7 @@ const inputSchema = z
 
 const outputSchema = z.strictObject({
   ...resultFields,
-  customerId: z.int().optional().describe('On success: the id of the customer Solar Proof updated.'),
-  fieldsSent: z
-    .array(z.enum(UPDATABLE_FIELDS))
-    .optional()
-    .describe(
-      'On success: the fields sent to Solar Proof (on a dry run, the fields that would be sent); every other field keeps its value.',
-    ),
-  dryRun: z.boolean().optional().describe('true when this was a preview and nothing was sent.'),
-  request: z
-    .strictObject({
-      method: z.string(),
-      url: z.string().describe('With the API key redacted.'),
-      body: z.json().describe('The JSON body, with the API key redacted.'),
-    })
-    .optional()
-    .describe('On a dry run: the exact request that would be sent.'),
-  requestId: z.string().optional().describe('Identifies this update in the audit log.'),
-  warnings: z
-    .array(z.string())
-    .optional()
-    .describe('Things the user should know although the call succeeded.'),
+  ...updateResultFields,
   ...errorFields,
 });
 
@@ -63,11 +77,12 @@ export const updateCustomerTool = defineTool({
   name: 'update_customer',
   title: 'Update a Solar Proof customer',
   description: [
-    'Changes fields of one existing customer in Solar Proof (the solar installer’s CRM).',
-    'Only the fields you pass change; the rest keep their values. Needs pkcustomerid and at least one field.',
-    'Find the customer first: get_customer (by email, id or project) or find_customers (by name, phone or company).',
-    'Values are stored exactly as given and overwritten values cannot be recovered: when unsure, pass dryRun=true to preview the exact request.',
-    'Idempotent: after a TIMEOUT or NETWORK error, repeating the same call is safe. Every update is recorded in a local audit log.',
+    'Changes fields of one customer (pkcustomerid) in Solar Proof (the solar installer’s CRM); only the fields you pass change.',
+    'Find the customer first with get_customer or find_customers.',
+    'It reads the record first, sends only values that differ, names the customer, lists each change from → to and reads it back to verify.',
+    'Pass expect with what the user told you (email or name) to catch a wrong id.',
+    'A new email must not be another customer’s (EMAIL_IN_USE). dryRun=true previews the exact request.',
+    'Idempotent; audited (list_updates, undo_update).',
   ].join(' '),
   inputSchema,
   outputSchema,
@@ -78,115 +93,8 @@ export const updateCustomerTool = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
-  async handler(args, context, extra) {
-    const { pkcustomerid, dryRun = false, ...update } = args;
-    const fieldsSent = fieldsIn(update);
-    const client = context.client();
-    const requestId = randomUUID();
-    const started = performance.now();
-    const base = { requestId, mode: context.mode, customerId: pkcustomerid };
-
-    // The record of intent is on disk before anything is sent; if it cannot be written, nothing is.
-    await context.audit.append(
-      { time: now(), event: 'update_requested', ...base, dryRun, fields: update },
-      { timeoutMs: context.config.timeoutMs, signal: extra.signal },
-    );
-
-    if (dryRun) {
-      const request = preview(client.prepareUpdateCustomer(pkcustomerid, update));
-      const warning = await recordOutcome(context, {
-        ...base,
-        outcome: 'dry_run',
-        durationMs: elapsed(started),
-      });
-      return {
-        summary: `Dry run for customer ${pkcustomerid}: would send ${fieldsSent.join(', ')}. Nothing was sent.`,
-        data: {
-          message: 'Dry run: the request was built and validated but not sent; nothing changed.',
-          dryRun: true,
-          customerId: pkcustomerid,
-          fieldsSent,
-          request,
-          requestId,
-          ...(warning ? { warnings: [warning] } : {}),
-        },
-      };
-    }
-
-    try {
-      const { value, attempts } = await client.updateCustomer(pkcustomerid, update, { signal: extra.signal });
-      const customerId = typeof value.customerId === 'number' ? value.customerId : pkcustomerid;
-      // The next search must not show the values this update just replaced.
-      context.customers.updated(pkcustomerid, update);
-      const warning = await recordOutcome(context, {
-        ...base,
-        outcome: 'success',
-        message: value.message,
-        attempts,
-        durationMs: elapsed(started),
-      });
-      return {
-        summary: `Updated customer ${customerId}: ${fieldsSent.join(', ')}.`,
-        data: {
-          message: value.message,
-          customerId,
-          fieldsSent,
-          attempts,
-          requestId,
-          ...(warning ? { warnings: [warning] } : {}),
-        },
-      };
-    } catch (error) {
-      const failure = error instanceof ToolError ? error : undefined;
-      await recordOutcome(context, {
-        ...base,
-        outcome: 'error',
-        code: failure?.code ?? 'INTERNAL',
-        message: failure?.message ?? String(error),
-        httpStatus: failure?.details.httpStatus,
-        attempts: failure?.details.attempts,
-        durationMs: elapsed(started),
-      });
-      throw failure ? failure.with({ requestId }) : error;
-    }
+  handler(args, context, extra) {
+    const { pkcustomerid, dryRun = false, expect, ...fields } = args;
+    return runUpdate({ customerId: pkcustomerid, fields, dryRun, expect }, context, extra);
   },
 });
-
-/**
- * The outcome record. Once the request has gone there is nothing to refuse, so a failed write is
- * reported (log and warning) rather than turning a done update into an error.
- */
-async function recordOutcome(
-  context: ToolContext,
-  record: Record<string, unknown>,
-): Promise<string | undefined> {
-  try {
-    // No abort signal: a cancelled call's outcome is still worth recording.
-    await context.audit.append(
-      { time: now(), event: 'update_completed', ...record },
-      { timeoutMs: context.config.timeoutMs },
-    );
-    return undefined;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    context.logger.error('audit outcome record lost', { requestId: record.requestId, error: message });
-    return `The outcome of this update could not be written to the audit log: ${message}`;
-  }
-}
-
-function preview(prepared: PreparedRequest) {
-  const body = prepared.body as { data: Record<string, unknown> };
-  return {
-    method: prepared.method,
-    url: redactUrl(prepared.url),
-    body: { data: { ...body.data, apikey: REDACTED } },
-  };
-}
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function elapsed(started: number): number {
-  return Math.round(performance.now() - started);
-}

@@ -5,8 +5,9 @@
  * afterwards. What must outlive the request (audit records, and any per-account state) is keyed by
  * the account's fingerprint, never by the key.
  */
-import { createHash } from 'node:crypto';
+
 import type { Dispatcher } from 'undici';
+import { keyFingerprint } from '../audit/history.js';
 import type { AuditSink } from '../audit/log.js';
 import type { Config } from '../config.js';
 import { ToolError } from '../errors.js';
@@ -19,16 +20,6 @@ import type { Mode, ToolContext } from '../tools/define.js';
 
 /** Longer header values are refused: no Solar Proof key is anywhere near this long. */
 const MAX_KEY_LENGTH = 512;
-
-/**
- * The account a key belongs to, as 12 hex digits (48 bits) of a SHA-256 of the key. Unsalted on
- * purpose: it is the same after a restart and on every instance without any shared state, so audit
- * files from several instances name an account alike. Solar Proof generates its keys at random, so
- * 48 bits of a hash of one say nothing that helps find it.
- */
-export function accountFingerprint(key: string): string {
-  return createHash('sha256').update(`solarproof-mcp account\0${key}`, 'utf8').digest('hex').slice(0, 12);
-}
 
 /** The key from the header's values: exactly one, visible ASCII and spaces, at most MAX_KEY_LENGTH. */
 export function checkKeyHeader(values: string[] | undefined, header: string): string | { problem: string } {
@@ -45,12 +36,11 @@ export function checkKeyHeader(values: string[] | undefined, header: string): st
   }
   return key;
 }
-
+/** The shared audit log, with the request's key redacted (each record names its account by keyId). */
 /** The shared audit log, with the account named in every record and the request's key redacted. */
-function accountAudit(sink: AuditSink, account: string, redact: Redactor): AuditSink {
+function accountAudit(sink: AuditSink, redact: Redactor): AuditSink {
   return {
-    append: (record, limits) =>
-      sink.append(JSON.parse(redact(JSON.stringify({ ...record, account }))), limits),
+    append: (record, limits) => sink.append(JSON.parse(redact(JSON.stringify(record))), limits),
     // The shared log is closed by its owner, once, not by each request.
     close: async () => {},
   };
@@ -101,9 +91,10 @@ export class Accounts {
    */
   contextFor(key: string): { context: ToolContext; logger: Logger; redact: Redactor; release(): void } {
     const { config, mode, logLevel, sink, secrets, audit } = this.#options;
-    const account = accountFingerprint(key);
+    // The account is known by its key's fingerprint (the keyId every audit record carries), never by the key.
+    const account = keyFingerprint(key) as string;
     const redact = createRedactor([key, ...secrets]);
-    const logger = withFields(createLogger(logLevel, redact, sink), { account });
+    const logger = withFields(createLogger(logLevel, redact, sink), { keyId: account });
     const client = new SolarProofClient({
       ...config,
       apiKey: key,
@@ -119,8 +110,8 @@ export class Accounts {
       mode,
       logger,
       redact,
-      audit: accountAudit(audit, account, redact),
-      account,
+      audit: accountAudit(audit, redact),
+      keyId: account,
       customers: state.directory,
       client() {
         if (config.problems.length > 0) throw new ToolError('CONFIGURATION', config.problems.join(' '));

@@ -11,11 +11,13 @@ import {
   answer,
   envFor,
   expectNoKey,
+  onUpdates,
   SENTINEL_KEY,
   type ServerProcess,
   startInProcessServer,
   structured,
   tempAuditPath,
+  updateRequests,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 import type { StandIn } from '../helpers/stand-in.js';
@@ -36,6 +38,7 @@ async function recordsOf<T>(action: () => Promise<T>): Promise<{ value: T; recor
   return { value, records: readAudit(auditPath).slice(before) };
 }
 
+const keyId = expect.stringMatching(/^[0-9a-f]{12}$/);
 const isoTime = (time: unknown) => typeof time === 'string' && new Date(time).toISOString() === time;
 
 describe('records of an update', () => {
@@ -54,19 +57,26 @@ describe('records of an update', () => {
       event: 'update_requested',
       requestId,
       mode: 'live',
+      keyId,
       customerId: 79461,
       dryRun: false,
       fields: { phone1: '0400999888', companyname: 'Smith & Co' },
+      customer: { firstname: 'John', surname: 'Smith', email: 'john.smith@example.com' },
+      // What the fields held when read just before, and what was sent: enough to undo it.
+      before: { phone1: '0412345678', companyname: 'Smith Solar Solutions' },
+      after: { phone1: '0400999888', companyname: 'Smith & Co' },
     });
     expect(completed).toEqual({
       time: expect.any(String),
       event: 'update_completed',
       requestId,
       mode: 'live',
+      keyId,
       customerId: 79461,
       outcome: 'success',
       message: 'Customer updated successfully!',
       attempts: 1,
+      verified: true,
       durationMs: expect.any(Number),
     });
     expect(isoTime(requested?.time)).toBe(true);
@@ -77,20 +87,22 @@ describe('records of an update', () => {
 
   it('records the values exactly, including gststatus 0 and an empty string (a clear)', async () => {
     const { records } = await recordsOf(() =>
-      server.call({ pkcustomerid: 80125, gststatus: 0, phone2: '', surname: 'O’Brien-Nguyễn' }),
+      server.call({ pkcustomerid: 79461, gststatus: 0, phone2: '', surname: 'O’Brien-Nguyễn' }),
     );
     expect(records[0]?.fields).toEqual({ gststatus: 0, phone2: '', surname: 'O’Brien-Nguyễn' });
+    expect(records[0]?.before).toEqual({ gststatus: 1, phone2: '0298765432', surname: 'Smith' });
+    expect(records[0]?.after).toEqual({ gststatus: 0, phone2: '', surname: 'O’Brien-Nguyễn' });
     expect(records[1]).toMatchObject({ outcome: 'success' });
   });
 
   it('a retried update records its attempts', async () => {
-    standIn.once(answer(503, { error: 'maintenance' }));
+    standIn.setBehaviour(onUpdates(answer(503, { error: 'maintenance' }), 1));
     const { records } = await recordsOf(() => server.call({ pkcustomerid: 79461, surname: 'Smyth' }));
     expect(records).toHaveLength(2);
     expect(records[1]).toMatchObject({ event: 'update_completed', outcome: 'success', attempts: 2 });
   });
 
-  it('a failed update records outcome "error" with the code and message', async () => {
+  it('a failed update (here, its read first) records outcome "error" with the code and message', async () => {
     const { value: result, records } = await recordsOf(() =>
       server.call({ pkcustomerid: 999999, firstname: 'Nobody' }),
     );
@@ -104,11 +116,13 @@ describe('records of an update', () => {
       dryRun: false,
       fields: { firstname: 'Nobody' },
     });
+    expect(requested).not.toHaveProperty('before');
     expect(completed).toEqual({
       time: expect.any(String),
       event: 'update_completed',
       requestId: requested?.requestId,
       mode: 'live',
+      keyId,
       customerId: 999999,
       outcome: 'error',
       code: 'CUSTOMER_NOT_FOUND',
@@ -122,13 +136,13 @@ describe('records of an update', () => {
   });
 
   it('an update that times out is recorded as an error with code TIMEOUT', async () => {
-    standIn.once(() => true); // never answers
+    standIn.setBehaviour(onUpdates(() => true, 1)); // never answers
     const { value: result, records } = await recordsOf(() =>
       server.call({ pkcustomerid: 79461, surname: 'Late' }),
     );
-    expect(structured(result)).toMatchObject({ ok: false, code: 'TIMEOUT' });
+    expect(structured(result)).toMatchObject({ ok: false, code: 'TIMEOUT', applied: false });
     expect(records.map((r) => r.event)).toEqual(['update_requested', 'update_completed']);
-    expect(records[1]).toMatchObject({ outcome: 'error', code: 'TIMEOUT' });
+    expect(records[1]).toMatchObject({ outcome: 'error', code: 'TIMEOUT', applied: false });
   });
 
   it('a dry run records dryRun true and outcome "dry_run"', async () => {
@@ -136,7 +150,7 @@ describe('records of an update', () => {
       server.call({ pkcustomerid: 79461, email: 'john@example.com', dryRun: true }),
     );
     expect(structured(result)).toMatchObject({ ok: true, dryRun: true });
-    expect(standIn.requests).toHaveLength(0);
+    expect(updateRequests(standIn)).toHaveLength(0);
     const requestId = structured(result).requestId;
     expect(records).toEqual([
       {
@@ -144,15 +158,20 @@ describe('records of an update', () => {
         event: 'update_requested',
         requestId,
         mode: 'live',
+        keyId,
         customerId: 79461,
         dryRun: true,
         fields: { email: 'john@example.com' },
+        customer: { firstname: 'John', surname: 'Smith', email: 'john.smith@example.com' },
+        before: { email: 'john.smith@example.com' },
+        after: { email: 'john@example.com' },
       },
       {
         time: expect.any(String),
         event: 'update_completed',
         requestId,
         mode: 'live',
+        keyId,
         customerId: 79461,
         outcome: 'dry_run',
         durationMs: expect.any(Number),
@@ -171,20 +190,22 @@ describe('records of an update', () => {
 
   it('the "requested" record is on disk before the request reaches Solar Proof', async () => {
     const seen: Array<{ requested: boolean; completed: boolean }> = [];
-    standIn.once((_req, _res, recorded) => {
-      const phone2 = (recorded.body as { data: { phone2?: string } }).data.phone2;
-      const records = readAudit(auditPath);
-      const requested = records.find(
-        (r) => r.event === 'update_requested' && r.customerId === 81307 && r.fields?.phone2 === phone2,
-      );
-      seen.push({
-        requested: requested !== undefined,
-        completed: records.some(
-          (r) => r.event === 'update_completed' && r.requestId === requested?.requestId,
-        ),
-      });
-      return false; // the contract answers normally
-    });
+    standIn.setBehaviour(
+      onUpdates((_req, _res, recorded) => {
+        const phone2 = (recorded.body as { data: { phone2?: string } }).data.phone2;
+        const records = readAudit(auditPath);
+        const requested = records.find(
+          (r) => r.event === 'update_requested' && r.customerId === 81307 && r.fields?.phone2 === phone2,
+        );
+        seen.push({
+          requested: requested !== undefined,
+          completed: records.some(
+            (r) => r.event === 'update_completed' && r.requestId === requested?.requestId,
+          ),
+        });
+        return false; // the contract answers normally
+      }, 1),
+    );
     const result = await server.call({ pkcustomerid: 81307, phone2: '0421 999 123' });
     expect(structured(result)).toMatchObject({ ok: true });
     expect(seen).toEqual([{ requested: true, completed: false }]);
@@ -194,8 +215,10 @@ describe('records of an update', () => {
 
 describe('the key never reaches the audit file', () => {
   it('not when the upstream error message echoes it, nor when a field value contains it', async () => {
-    standIn.once(
-      answer(401, { code: 'INVALID_API_KEY', message: `Bad key ${SENTINEL_KEY} for this account` }),
+    standIn.setBehaviour(
+      onUpdates(
+        answer(401, { code: 'INVALID_API_KEY', message: `Bad key ${SENTINEL_KEY} for this account` }),
+      ),
     );
     const { records } = await recordsOf(() =>
       server.call({ pkcustomerid: 79461, companyname: `Acme ${SENTINEL_KEY}` }),
@@ -270,7 +293,7 @@ describe('an audit log that cannot be written', () => {
   it.each([
     ['a path under a regular file', underAFile],
     ['a path that is a folder', aFolder],
-  ])('%s refuses the update with AUDIT_UNAVAILABLE and sends nothing', async (_label, makePath) => {
+  ])('%s refuses the update with AUDIT_UNAVAILABLE and sends no update', async (_label, makePath) => {
     const path = makePath();
     const broken = await startInProcessServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: path }));
     try {
@@ -278,7 +301,7 @@ describe('an audit log that cannot be written', () => {
         { pkcustomerid: 79461, phone1: '0400999888' },
         { pkcustomerid: 79461, phone1: '0400999888', dryRun: true },
         // Still refused on a second try: the server did not give up on the log, nor crash.
-        { pkcustomerid: 80125, firstname: 'Mei' },
+        { pkcustomerid: 80125, firstname: 'May' },
       ]) {
         const result = await broken.call(args);
         expect(result.isError).toBe(true);
@@ -287,7 +310,8 @@ describe('an audit log that cannot be written', () => {
         expect(String(data.hint)).toContain('SOLARPROOF_AUDIT_LOG');
         expect(String(data.message)).toContain(path);
       }
-      expect(standIn.requests).toHaveLength(0);
+      // The record is read first (a read changes nothing); the update itself is never sent.
+      expect(updateRequests(standIn)).toHaveLength(0);
       expect(standIn.customers.get(79461)?.phone1).toBe('0412345678');
 
       // Reads are not audited, so they still work.

@@ -4,22 +4,34 @@
  * Client) to the stand-in Solar Proof.
  *
  * For every call: the server answers (never crashes), the result is well-formed, a request reaches
- * the stand-in exactly when the tool's own zod input schema accepts the arguments (and it is not a
- * dry run), and then it carries exactly the given values.
+ * the stand-in only when the tool's own zod input schema accepts the arguments, and the requests
+ * are exactly the ones the record as it stands calls for: update_customer reads it, checks expect
+ * and a new email, and sends only the values that differ (never on a dry run), then reads back.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/redact.js';
 import { SUCCESS_MESSAGE, toGetCustomerShape } from '../../src/sandbox/api.js';
 import { seedCustomers } from '../../src/sandbox/customers.js';
-import { ACTIONS, CUSTOMER_TYPES, fieldsIn, UPDATABLE_FIELDS } from '../../src/solarproof/contract.js';
+import { expectationMismatches } from '../../src/solarproof/changes.js';
+import {
+  ACTIONS,
+  CUSTOMER_TYPES,
+  type CustomerUpdate,
+  fieldsIn,
+  isSameEmail,
+  UPDATABLE_FIELDS,
+} from '../../src/solarproof/contract.js';
 import { mapCustomerRecord } from '../../src/solarproof/customer.js';
 import { cachedCustomer } from '../../src/solarproof/customer-cache.js';
 import { parseQuery, rankMatches } from '../../src/solarproof/matching.js';
 import { findCustomersTool } from '../../src/tools/find-customers.js';
 import { getCustomerTool } from '../../src/tools/get-customer.js';
+import { listUpdatesTool } from '../../src/tools/list-updates.js';
+import { undoUpdateTool } from '../../src/tools/undo-update.js';
 import { updateCustomerTool } from '../../src/tools/update-customer.js';
 import {
   envFor,
@@ -62,6 +74,10 @@ beforeAll(async () => {
   // Listing the tools makes the SDK Client validate every structuredContent against the published
   // output schema, so a result that breaks it fails the call.
   await server.client.listTools();
+  // One id lookup that works, so the id-lookup state is known ("working") for the whole run.
+  expect(structured(await server.callTool('get_customer', { pkcustomerid: 79461 }))).toMatchObject({
+    ok: true,
+  });
 });
 
 afterAll(async () => {
@@ -321,6 +337,44 @@ const withExtras = <T extends Record<string, unknown>>(base: fc.Arbitrary<T>) =>
     )
     .map(([args, extras]) => (extras === undefined ? args : { ...args, ...extras }));
 
+/**
+ * An expect: none mostly; often the seeded record's own values (which still match unless a run
+ * changed them), in the forms a person writes them; sometimes anything well-typed.
+ */
+const seededExpect = fc
+  .tuple(
+    fc.constantFrom(...SEED),
+    fc.subarray(['email', 'firstname', 'surname', 'phone1'] as const, { minLength: 1 }),
+  )
+  .chain(([customer, fields]) =>
+    fc.record(
+      Object.fromEntries(
+        fields.map((field) => [
+          field,
+          field === 'email'
+            ? fc.constantFrom(customer.email, customer.email.toUpperCase(), ` ${customer.email} `)
+            : field === 'phone1'
+              ? fc.constantFrom(
+                  customer.phone1,
+                  `+61 ${customer.phone1.replace(/\D/g, '').replace(/^0/, '')}`,
+                )
+              : fc.constant(customer[field]),
+        ]),
+      ),
+    ),
+  );
+const expectation = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 3, arbitrary: seededExpect },
+  { weight: 1, arbitrary: fc.record(validFields, { requiredKeys: [] }) },
+);
+const anyExpectation = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 2, arbitrary: seededExpect },
+  { weight: 2, arbitrary: fc.record(anyFields, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.oneof(junk, chaosObject()) },
+);
+
 /** Arguments that are mostly valid: a real id, a few well-typed fields, dryRun true/false/absent. */
 const mostlyValidUpdate = fc
   .tuple(
@@ -328,11 +382,13 @@ const mostlyValidUpdate = fc
     fc.subarray([...UPDATABLE_FIELDS], { minLength: 1, maxLength: 4 }),
     fc.record(validFields),
     fc.constantFrom(true, true, false, undefined),
+    expectation,
   )
-  .map(([pkcustomerid, chosen, values, dry]) => ({
+  .map(([pkcustomerid, chosen, values, dry, expected]) => ({
     pkcustomerid,
     ...Object.fromEntries(chosen.map((field) => [field, values[field]])),
     ...(dry === undefined ? {} : { dryRun: dry }),
+    ...(expected === undefined ? {} : { expect: expected }),
   }));
 
 /** Anything goes per key, each key present or not. */
@@ -341,15 +397,20 @@ const mixedUpdate = fc
     fc.option(customerId, { freq: 8, nil: undefined }),
     fc.record(anyFields, { requiredKeys: [] }),
     dryRun,
+    anyExpectation,
   )
-  .map(([pkcustomerid, fields, dry]) => ({
+  .map(([pkcustomerid, fields, dry, expected]) => ({
     ...(pkcustomerid === undefined ? {} : { pkcustomerid }),
     ...fields,
     ...(dry === undefined ? {} : { dryRun: dry }),
+    ...(expected === undefined ? {} : { expect: expected }),
   }));
 
 /** Random keys to random values. */
-const chaos = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(anyText, junk), { maxKeys: 5 });
+function chaosObject() {
+  return fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(anyText, junk), { maxKeys: 5 });
+}
+const chaos = chaosObject();
 
 /** Not an object at all: the MCP request schema refuses these before the tool runs. */
 const notAnObject = fc.constantFrom<unknown>(
@@ -394,6 +455,7 @@ const getArguments: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 const FIND_RUNS = 2_000;
+const HISTORY_RUNS = 1_000;
 
 /** Pieces of real customers (so many searches match), in the forms people type them. */
 const seededQuery = fc
@@ -477,6 +539,62 @@ async function callChecked(name: string, args: unknown) {
   return { wire, delta, sentRequests, data: assertWellFormed(outcome.result as never, args) };
 }
 
+/** The requestIds of the updates sent, for undo_update to be given real ones. */
+const updateIds: string[] = [];
+
+/** The record as the server reads it from the stand-in now: through the Get Customer shape and its own mapping. */
+function currentRecord(customerId: number) {
+  const record = standIn.customers.get(customerId);
+  return record ? mapCustomerRecord(toGetCustomerShape(record)) : undefined;
+}
+
+/**
+ * What update_customer must do with valid arguments, given the stand-in's record as it stands:
+ * the requests it makes (by action, in order), and the error or the fields it sends.
+ */
+function updateOracle(
+  customerId: number,
+  fields: CustomerUpdate,
+  expected: Record<string, string | number> | undefined,
+  dry: boolean,
+): { actions: string[]; code?: string; send: string[] } {
+  const read: string = ACTIONS.getCustomerByEmail;
+  const current = currentRecord(customerId);
+  if (!current) return { actions: [read], code: 'CUSTOMER_NOT_FOUND', send: [] };
+  if (expected && expectationMismatches(current, expected).length > 0) {
+    return { actions: [read], code: 'CONFLICT', send: [] };
+  }
+  const send = fieldsIn(fields).filter((field) => fields[field] !== current[field]);
+  const actions: string[] = [read];
+  if (send.includes('email')) {
+    const email = fields.email as string;
+    actions.push(read);
+    const holder = [...standIn.customers.values()].find((c) => c.email.toLowerCase() === email.toLowerCase());
+    // An answer whose address is not the one asked (beyond ASCII case) is not trusted: fail closed.
+    if (holder && !isSameEmail(email, holder.email)) return { actions, code: 'UNEXPECTED_RESPONSE', send };
+    if (holder && holder.pkcustomerid !== customerId) return { actions, code: 'EMAIL_IN_USE', send };
+  }
+  if (send.length === 0 || dry) return { actions, send };
+  actions.push(ACTIONS.updateCustomer);
+  if (standIn.customers.get(customerId)?.locked) return { actions, code: 'PERMISSION_DENIED', send };
+  return { actions: [...actions, read], send };
+}
+
+/** updateOracle for parsed update_customer arguments. */
+function oracleFor(args: Record<string, unknown>) {
+  const {
+    pkcustomerid,
+    dryRun: dry,
+    expect: expected,
+    ...fields
+  } = args as Record<string, unknown> & {
+    pkcustomerid: number;
+    dryRun?: boolean;
+    expect?: Record<string, string | number>;
+  };
+  return updateOracle(pkcustomerid, fields as CustomerUpdate, expected, dry === true);
+}
+
 function expectUpstreamCount(delta: number, expected: number, args: unknown) {
   if (delta !== expected) {
     throw new Error(`expected ${expected} upstream request(s), got ${delta}, for ${preview(args)}`);
@@ -488,15 +606,20 @@ describe('generated arguments through one server', () => {
     let sent = 0;
     let previews = 0;
     let refused = 0;
+    let unchanged = 0;
+    let conflicts = 0;
+    let inUse = 0;
     await fc.assert(
       fc.asyncProperty(updateArguments, async (args) => {
+        // The tool sees the arguments exactly as sent (an own "__proto__" key included).
+        const parsed = updateCustomerTool.inputSchema.safeParse(overTheWire(args) ?? {});
+        // What the call must do follows from the record as it is before the call.
+        const outcome = parsed.success ? oracleFor(parsed.data as Record<string, unknown>) : undefined;
         const call = await callChecked('update_customer', args);
         if (!call) return;
-        const { wire, delta, sentRequests, data } = call;
-        // The tool sees the arguments exactly as sent (an own "__proto__" key included).
-        const parsed = updateCustomerTool.inputSchema.safeParse(wire ?? {});
+        const { delta, sentRequests, data } = call;
 
-        if (!parsed.success) {
+        if (!parsed.success || !outcome) {
           refused++;
           expectUpstreamCount(delta, 0, args);
           expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS', retryable: false });
@@ -507,69 +630,69 @@ describe('generated arguments through one server', () => {
         const {
           pkcustomerid,
           dryRun: dry,
+          expect: _expected,
           ...fields
         } = parsed.data as Record<string, unknown> & {
           pkcustomerid: number;
           dryRun?: boolean;
         };
+        expect(fieldsIn(fields).length).toBeGreaterThan(0);
+        const actions = sentRequests.map((request) => request.query.action);
+        expect(actions, preview(args)).toEqual(outcome.actions);
+        if (outcome.code) {
+          expect(data, preview(args)).toMatchObject({ ok: false, code: outcome.code });
+          if (outcome.code === 'CONFLICT') conflicts++;
+          if (outcome.code === 'EMAIL_IN_USE') inUse++;
+          return;
+        }
+        expect(data, preview(args)).toMatchObject({
+          ok: true,
+          customerId: pkcustomerid,
+          fieldsSent: outcome.send,
+          changed: outcome.send.length > 0,
+        });
+        if (outcome.send.length === 0) {
+          unchanged++;
+          return;
+        }
         const expectedData = {
           apikey: SENTINEL_KEY,
           action: ACTIONS.updateCustomer,
           pkcustomerid,
-          ...fields,
+          ...Object.fromEntries(outcome.send.map((field) => [field, fields[field]])),
         };
-        const expectedFields = fieldsIn(fields);
-        expect(expectedFields.length).toBeGreaterThan(0);
-
         if (dry === true) {
           previews++;
-          expectUpstreamCount(delta, 0, args);
-          expect(data).toMatchObject({
-            ok: true,
-            dryRun: true,
-            customerId: pkcustomerid,
-            fieldsSent: expectedFields,
-          });
+          expect(data).toMatchObject({ dryRun: true });
           // The preview is the would-be body, key redacted (and any value equal to it, too).
           expect(data.request.body.data).toEqual(
             JSON.parse(redact(JSON.stringify({ ...expectedData, apikey: '[REDACTED]' }))),
           );
           return;
         }
-
         sent++;
-        expectUpstreamCount(delta, 1, args);
-        const request = sentRequests[0];
-        if (!request) throw new Error('the stand-in recorded no request');
+        const request = sentRequests.find((r) => r.query.action === ACTIONS.updateCustomer);
+        if (!request) throw new Error('the stand-in recorded no update');
         expect(request.method).toBe('POST');
         expect(request.query).toEqual({ api_key: SENTINEL_KEY, action: ACTIONS.updateCustomer });
+        // Only the fields that differed, with exactly the given values.
         expect((request.body as { data: unknown }).data).toEqual(expectedData);
-        expect(Object.keys((request.body as { data: object }).data).sort()).toEqual(
-          Object.keys(expectedData).sort(),
-        );
-
-        const customer = SEED.find((c) => c.pkcustomerid === pkcustomerid);
-        if (!customer) expect(data).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND', httpStatus: 404 });
-        else if (customer.locked) expect(data).toMatchObject({ ok: false, code: 'PERMISSION_DENIED' });
-        else {
-          expect(data).toMatchObject({
-            ok: true,
-            customerId: pkcustomerid,
-            message: SUCCESS_MESSAGE,
-            fieldsSent: expectedFields,
-            attempts: 1,
-          });
-        }
+        expect(data).toMatchObject({ message: SUCCESS_MESSAGE, attempts: 1, verified: true });
+        if (typeof data.requestId === 'string') updateIds.push(data.requestId);
       }),
       { numRuns: RUNS },
     );
-    // The mix really covered all three paths, and the server still answers.
-    expect(sent).toBeGreaterThan(RUNS * 0.05);
-    expect(previews).toBeGreaterThan(RUNS * 0.05);
+    // The mix really covered every path, and the server still answers.
+    expect(sent).toBeGreaterThan(RUNS * 0.03);
+    expect(previews).toBeGreaterThan(RUNS * 0.03);
     expect(refused).toBeGreaterThan(RUNS * 0.4);
-    const after = await server.call({ pkcustomerid: 79461, phone2: '0298765432' });
+    expect(conflicts).toBeGreaterThan(0);
+    expect(unchanged).toBeGreaterThan(0);
+    const after = await server.call({ pkcustomerid: 79461, phone2: '02 9999 0000' });
     expect(after.structuredContent).toMatchObject({ ok: true });
-    console.info(`update_customer: ${sent} sent, ${previews} dry runs, ${refused} refused`);
+    console.info(
+      `update_customer: ${sent} sent, ${previews} dry runs, ${unchanged} unchanged, ${conflicts} CONFLICT, ${inUse} EMAIL_IN_USE, ${refused} refused`,
+    );
   }, 120_000);
 
   it(`get_customer: ${RUNS} argument sets`, async () => {
@@ -700,6 +823,134 @@ describe('generated arguments through one server', () => {
     expect(searched).toBeGreaterThan(FIND_RUNS * 0.3);
     expect(matched).toBeGreaterThan(FIND_RUNS * 0.05);
     console.info(`find_customers: ${searched} searched (${matched} with matches)`);
+  }, 120_000);
+
+  it(`list_updates: ${HISTORY_RUNS} argument sets`, async () => {
+    // A search may still have a page or two past the end in flight: let them land before counting.
+    await sleep(300);
+    let listed = 0;
+    const listArguments: fc.Arbitrary<unknown> = fc.oneof(
+      {
+        weight: 30,
+        arbitrary: withExtras(
+          fc.record(
+            {
+              pkcustomerid: fc.oneof(
+                { weight: 3, arbitrary: fc.constantFrom(...SEEDED_IDS) },
+                { weight: 1, arbitrary: customerId },
+              ),
+              limit: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer(), junk),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { weight: 5, arbitrary: fc.constant({}) },
+      { weight: 5, arbitrary: chaos },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 2, arbitrary: notAnObject },
+    );
+    await fc.assert(
+      fc.asyncProperty(listArguments, async (args) => {
+        const call = await callChecked('list_updates', args);
+        if (!call) return;
+        const { wire, delta, data } = call;
+        // It reads the local audit log only: never a request.
+        expectUpstreamCount(delta, 0, args);
+        const parsed = listUpdatesTool.inputSchema.safeParse(wire ?? {});
+        if (!parsed.success) {
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+          return;
+        }
+        listed++;
+        const { pkcustomerid, limit = 10 } = parsed.data as { pkcustomerid?: number; limit?: number };
+        expect(data.ok).toBe(true);
+        const updates = data.updates as Array<{ time: string; customer: { pkcustomerid: number } }>;
+        expect(updates.length).toBeLessThanOrEqual(limit);
+        for (const update of updates)
+          if (pkcustomerid !== undefined) expect(update.customer.pkcustomerid).toBe(pkcustomerid);
+        // Newest first.
+        const times = updates.map((update) => update.time);
+        expect(times).toEqual([...times].sort().reverse());
+      }),
+      { numRuns: HISTORY_RUNS },
+    );
+    expect(listed).toBeGreaterThan(HISTORY_RUNS * 0.3);
+  }, 120_000);
+
+  it(`undo_update: ${HISTORY_RUNS} argument sets`, async () => {
+    expect(updateIds.length).toBeGreaterThan(10);
+    let undone = 0;
+    let refusedUndo = 0;
+    const realId = fc.integer({ min: 0, max: updateIds.length - 1 }).map((i) => updateIds[i] as string);
+    const requestId = fc.oneof(
+      { weight: 6, arbitrary: realId },
+      { weight: 1, arbitrary: fc.uuid() },
+      { weight: 2, arbitrary: anyText },
+      { weight: 1, arbitrary: junk },
+    );
+    const undoArguments: fc.Arbitrary<unknown> = fc.oneof(
+      {
+        weight: 30,
+        arbitrary: withExtras(
+          fc
+            .tuple(requestId, dryRun)
+            .map(([id, dry]) => ({ requestId: id, ...(dry === undefined ? {} : { dryRun: dry }) })),
+        ),
+      },
+      { weight: 5, arbitrary: fc.constant({}) },
+      { weight: 5, arbitrary: chaos },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 2, arbitrary: notAnObject },
+    );
+    await fc.assert(
+      fc.asyncProperty(undoArguments, async (args) => {
+        const call = await callChecked('undo_update', args);
+        if (!call) return;
+        const { wire, delta, sentRequests, data } = call;
+        const parsed = undoUpdateTool.inputSchema.safeParse(wire ?? {});
+        const updates = sentRequests.filter((r) => r.query.action === ACTIONS.updateCustomer);
+        if (!parsed.success) {
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+          return;
+        }
+        const { requestId: id, dryRun: dry } = parsed.data as { requestId: string; dryRun?: boolean };
+        if (!updateIds.includes(id)) {
+          // Not an update of this server: refused from the log alone, nothing asked of Solar Proof.
+          expectUpstreamCount(delta, 0, args);
+          expect(data).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+          return;
+        }
+        // An update is sent only when the undo changes the record, and then once.
+        const changing = data.ok === true && data.changed === true && dry !== true;
+        expect(updates).toHaveLength(changing ? 1 : 0);
+        if (!data.ok) {
+          refusedUndo++;
+          expect([
+            'CONFLICT',
+            'EMAIL_IN_USE',
+            'PERMISSION_DENIED',
+            'INVALID_ARGUMENTS',
+            'UNEXPECTED_RESPONSE',
+          ]).toContain(data.code);
+          return;
+        }
+        expect(data.undoOf).toBe(id);
+        if (!changing) return;
+        undone++;
+        if (typeof data.requestId === 'string') updateIds.push(data.requestId);
+        // The record now holds the values from before the undone update.
+        const record = currentRecord(data.customerId as number) as Record<string, unknown> | undefined;
+        for (const change of data.changes as Array<{ field: string; to: unknown }>) {
+          if (String(change.to).includes('[REDACTED]')) continue;
+          expect(record?.[change.field]).toBe(change.to);
+        }
+      }),
+      { numRuns: HISTORY_RUNS },
+    );
+    expect(undone).toBeGreaterThan(0);
+    console.info(`undo_update: ${undone} undone, ${refusedUndo} refused (CONFLICT and the like)`);
   }, 120_000);
 
   it('leaks the key nowhere: results, stderr, audit log', () => {

@@ -296,6 +296,8 @@ describe('garbage on stdin', () => {
               expect(answer.result.tools.map((t: { name: string }) => t.name).sort()).toEqual([
                 'find_customers',
                 'get_customer',
+                'list_updates',
+                'undo_update',
                 'update_customer',
               ]);
             } else if (request !== 'ping') {

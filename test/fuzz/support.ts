@@ -56,7 +56,10 @@ export function resultProblems(result: CallToolResult, options: CheckOptions = {
   if (data.ok === false) {
     if (!(ERROR_CODES as string[]).includes(String(data.code)))
       problems.push(`unknown code ${String(data.code)}`);
-    else if (data.retryable !== ERROR_CATALOG[data.code as ErrorCode].retryable) {
+    // An update read back as applied after an unanswered request needs no retry, whatever its code.
+    else if (
+      data.retryable !== (data.applied === true ? false : ERROR_CATALOG[data.code as ErrorCode].retryable)
+    ) {
       problems.push(`retryable=${String(data.retryable)} for ${String(data.code)}`);
     }
     if (typeof data.hint !== 'string' || data.hint.trim() === '') problems.push('failure without a hint');

@@ -11,7 +11,16 @@ export interface AuditRecord {
   customerId: number;
   dryRun?: boolean;
   fields?: Record<string, unknown>;
-  outcome?: 'success' | 'error' | 'dry_run';
+  outcome?: 'success' | 'error' | 'dry_run' | 'no_change';
+  keyId?: string;
+  /** update_requested: the values of the fields to be sent, as read before, and as sent. */
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  customer?: { firstname: string | null; surname: string | null; email: string | null };
+  undoOf?: string;
+  /** update_completed: the read-back, and the outcome of an unanswered update. */
+  verified?: boolean;
+  applied?: boolean | 'unknown';
   code?: string;
   message?: string;
   attempts?: number;

@@ -18,7 +18,14 @@ import { createLogger } from '../../src/logger.js';
 import { createRedactor } from '../../src/redact.js';
 import { createServer } from '../../src/server.js';
 import { ChildTransport, spawnServer } from './spawn.js';
-import { type Behaviour, SENTINEL_KEY, type StandIn, send, startStandIn } from './stand-in.js';
+import {
+  type Behaviour,
+  type RecordedRequest,
+  SENTINEL_KEY,
+  type StandIn,
+  send,
+  startStandIn,
+} from './stand-in.js';
 
 export { SERVER_ENTRY } from './spawn.js';
 export { SENTINEL_KEY, startStandIn };
@@ -191,11 +198,42 @@ export function textData(result: CallToolResult): unknown {
   return JSON.parse(block.text.slice(block.text.indexOf('\n') + 1));
 }
 
-/** The `data` object of the n-th request the stand-in received. */
+/** The `data` object of the n-th update request the stand-in received (reads have no body). */
 export function sentData(standIn: StandIn, index = 0): Record<string, unknown> {
-  const request = standIn.requests[index];
-  if (!request) throw new Error(`the stand-in received no request #${index}`);
+  const request = updateRequests(standIn)[index];
+  if (!request) throw new Error(`the stand-in received no update request #${index}`);
   return (request.body as { data: Record<string, unknown> }).data;
+}
+
+/** The Update Customer requests the stand-in received, in order. */
+export function updateRequests(standIn: StandIn): RecordedRequest[] {
+  return standIn.requests.filter((request) => request.query.action === 'updatecustomer');
+}
+
+/**
+ * What the stand-in was asked, in order, one short line each: "update", "read 79461" (by id, the
+ * documented form), "read getcustomer 79461" (the older form), "read john@example.com" (by email).
+ */
+export function requestsSeen(standIn: StandIn): string[] {
+  return standIn.requests.map(({ query }) => {
+    if (query.action === 'updatecustomer') return 'update';
+    if (query.action === 'getcustomerByemail') return `read ${query.customer_email}`;
+    if (query.action === 'getcustomer') return `read getcustomer ${query.customer_id}`;
+    return query.action ?? '(no action)';
+  });
+}
+
+/**
+ * A stand-in behaviour (for setBehaviour) that lets `behaviour` answer the next `times` Update
+ * Customer requests, and the contract answer everything else (the reads before and after).
+ */
+export function onUpdates(behaviour: Behaviour, times = Number.POSITIVE_INFINITY): Behaviour {
+  let left = times;
+  return (req, res, recorded) => {
+    if (left <= 0 || recorded.query.action !== 'updatecustomer') return false;
+    left--;
+    return behaviour(req, res, recorded);
+  };
 }
 
 /** A stand-in behaviour that answers once with this status and JSON body. */

@@ -14,6 +14,7 @@ import {
   startServer,
   startStandIn,
   structured,
+  updateRequests,
 } from '../helpers/harness.js';
 import type { StandIn } from '../helpers/stand-in.js';
 
@@ -38,7 +39,7 @@ describe('where the audit log goes', () => {
         expect(structured(result)).toMatchObject({ ok: true, customerId: 79461 });
         const dry = await unaudited.call({ pkcustomerid: 79461, phone1: '0400999888', dryRun: true });
         expect(structured(dry)).toMatchObject({ ok: true, dryRun: true });
-        expect(standIn.requests).toHaveLength(1);
+        expect(updateRequests(standIn)).toHaveLength(1);
         expect(listTree(state)).toEqual([]);
         expect(listTree(home)).toEqual([]);
         expect(unaudited.stderr()).toMatch(/"auditLog":"off"/);
@@ -77,6 +78,26 @@ describe('where the audit log goes', () => {
       expectNoKey(defaulted.stderr());
     } finally {
       await defaulted.close();
+    }
+  });
+
+  it('unset, in sandbox mode: a file of its own, sandbox-audit.jsonl, which list_updates reads', async () => {
+    const state = tempDir('solarproof-state-');
+    const home = tempDir('solarproof-home-');
+    const sandbox = await startExactServer({ XDG_STATE_HOME: state, HOME: home }, { args: ['--sandbox'] });
+    try {
+      const result = await sandbox.callTool('update_customer', { pkcustomerid: 79461, phone1: '0400999888' });
+      expect(structured(result)).toMatchObject({ ok: true, mode: 'sandbox' });
+      const path = join(state, 'solarproof-mcp', 'sandbox-audit.jsonl');
+      expect(listTree(state).sort()).toEqual([
+        'solarproof-mcp',
+        join('solarproof-mcp', 'sandbox-audit.jsonl'),
+      ]);
+      expect(readAudit(path).map((r) => r.mode)).toEqual(['sandbox', 'sandbox']);
+      const listed = structured(await sandbox.callTool('list_updates', {}));
+      expect(listed.updates).toEqual([expect.objectContaining({ requestId: structured(result).requestId })]);
+    } finally {
+      await sandbox.close();
     }
   });
 

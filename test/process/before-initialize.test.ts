@@ -4,7 +4,7 @@
  * answered initialize, so the server refuses everything else until then.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envFor, startStandIn } from '../helpers/harness.js';
+import { envFor, startStandIn, updateRequests } from '../helpers/harness.js';
 import { initialize, request, updateCall } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
 import type { StandIn } from '../helpers/stand-in.js';
@@ -38,7 +38,7 @@ describe('requests before initialize (stdio)', () => {
       server.send(updateCall(5, { pkcustomerid: 79461, phone1: '0400 111 333' }));
       const served = await server.response(5);
       expect(served.result.structuredContent).toMatchObject({ ok: true, customerId: 79461 });
-      expect(standIn.requests).toHaveLength(1);
+      expect(updateRequests(standIn)).toHaveLength(1);
     } finally {
       server.child.kill('SIGKILL');
     }

@@ -74,7 +74,7 @@ describe('the server process', () => {
       server.send('\n');
       server.send(request(2, 'tools/list'));
       const list = await server.response(2, 10_000);
-      expect(list.result.tools).toHaveLength(3);
+      expect(list.result.tools).toHaveLength(5);
       expect(server.child.exitCode).toBeNull();
       expect(server.stderr()).toMatch(/dropped an oversized line on stdin/);
       expectOnlyJsonRpc(server.stdout());

@@ -103,7 +103,13 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
 
   it('starts, says so on stderr, and lists its tools', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'find_customers',
+      'get_customer',
+      'list_updates',
+      'undo_update',
+      'update_customer',
+    ]);
     await expect.poll(() => server.stderr()).toMatch(/"mode":"sandbox"/);
     // The key in sandbox mode is the server's own placeholder: the log must not suggest one was configured.
     expect(server.stderr()).toMatch(/"apiKey":"not needed \(sandbox\)"/);
@@ -155,7 +161,7 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
   });
 
   it('a locked customer is PERMISSION_DENIED', async () => {
-    const result = await update({ pkcustomerid: 83019, firstname: 'Aroha' });
+    const result = await update({ pkcustomerid: 83019, firstname: 'Ari' });
     expect(structured(result)).toMatchObject({ ok: false, mode: 'sandbox', code: 'PERMISSION_DENIED' });
   });
 
@@ -183,7 +189,14 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
         message: 'Customer updated successfully!',
         customerId: 79461,
       });
-      expect([...(structured(result).fieldsSent as string[])].sort()).toEqual(
+      // Only what differs is sent (here the phone an earlier test changed); the rest is listed as unchanged.
+      expect(structured(result).fieldsSent).toEqual(['phone1']);
+      expect(
+        [
+          ...(structured(result).fieldsSent as string[]),
+          ...(structured(result).unchanged as string[]),
+        ].sort(),
+      ).toEqual(
         Object.keys(args)
           .filter((k) => k !== 'pkcustomerid')
           .sort(),
@@ -205,10 +218,12 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
       const before = (await getCustomer('john.smith@example.com')).customer;
       const args = argsFrom(PHP_PYTHON_UPDATE);
       const result = await update(args);
+      // The names and email are already John Smith's: only phone1 (changed by the example before) is sent.
       expect(structured(result)).toMatchObject({
         ok: true,
         customerId: 79461,
-        fieldsSent: ['firstname', 'surname', 'email', 'phone1'],
+        fieldsSent: ['phone1'],
+        unchanged: ['firstname', 'surname', 'email'],
       });
       const after = (await getCustomer('john.smith@example.com')).customer;
       const { pkcustomerid: _id, ...fields } = args;
@@ -246,6 +261,24 @@ describe('SOLARPROOF_SANDBOX=1 with no API key', () => {
       'success',
     ]);
   });
+
+  it('list_updates shows the sandbox’s updates, and undo_update puts one back', async () => {
+    const listed = structured(await server.callTool('list_updates', { pkcustomerid: 79461, limit: 1 }));
+    const [latest] = listed.updates as Array<Record<string, unknown>>;
+    expect(latest).toMatchObject({
+      outcome: 'success',
+      undoable: true,
+      changes: [
+        { field: 'email', from: 'john.smith@example.com', to: 'newemail@example.com' },
+        { field: 'phone1', from: '0412345678', to: '0400111222' },
+      ],
+    });
+    const undo = await server.callTool('undo_update', { requestId: latest?.requestId });
+    expectSandboxResult(undo);
+    expect(structured(undo)).toMatchObject({ ok: true, mode: 'sandbox', verified: true });
+    const { customer } = await getCustomer('john.smith@example.com');
+    expect(customer).toMatchObject({ email: 'john.smith@example.com', phone1: '0412345678' });
+  });
 });
 
 describe('--sandbox argument, with a live key and a stale live base URL configured', () => {
@@ -276,7 +309,7 @@ describe('--sandbox argument, with a live key and a stale live base URL configur
 
   it('lists tools, looks up and updates against the sandbox', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['find_customers', 'get_customer', 'update_customer']);
+    expect(tools.map((t) => t.name)).toContain('undo_update');
 
     const lookup = await server.callTool('get_customer', { email: 'mei.chen@example.net' });
     expect(structured(lookup)).toMatchObject({

@@ -9,7 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
 import { readAudit } from '../helpers/audit.js';
-import { envFor, expectNoKey, startServer, startStandIn, structured } from '../helpers/harness.js';
+import {
+  envFor,
+  expectNoKey,
+  startServer,
+  startStandIn,
+  structured,
+  updateRequests,
+} from '../helpers/harness.js';
 import { initialize, updateCall } from '../helpers/json-rpc.js';
 import { spawnServer } from '../helpers/spawn.js';
 import type { StandIn } from '../helpers/stand-in.js';
@@ -35,6 +42,8 @@ function slowUpstream(): void {
 }
 
 const phoneOf = (i: number) => `0400 000 ${String(i).padStart(3, '0')}`;
+
+const updateData = (request: { body: unknown }) => (request.body as { data: Record<string, unknown> }).data;
 
 function outcomes(auditPath: string) {
   return readAudit(auditPath).filter((record) => record.event === 'update_completed');
@@ -107,9 +116,10 @@ describe('shutdown with calls in flight', () => {
 
   it('a call that outlasts the grace is cancelled (result and audit), new calls are refused, and the process exits within the grace', async () => {
     standIn.reset();
-    // The first request is never answered; the others come back after UPSTREAM_MS.
-    standIn.once(() => true);
-    standIn.setBehaviour(async () => {
+    // The update of 79461 is never answered; every other request comes back after UPSTREAM_MS.
+    standIn.setBehaviour(async (_req, _res, recorded) => {
+      if (recorded.query.action === 'updatecustomer' && updateData(recorded).pkcustomerid === 79461)
+        return true;
       await sleep(UPSTREAM_MS);
       return false;
     });
@@ -119,9 +129,9 @@ describe('shutdown with calls in flight', () => {
       server.send(initialize(0));
       await server.response(0);
       server.send(updateCall(1, { pkcustomerid: 79461, phone2: phoneOf(1) }));
-      await standIn.waitForRequests(1, 10_000);
+      await standIn.waitForRequests(2, 10_000); // its read, then its update
       server.send(updateCall(2, { pkcustomerid: 80125, phone2: phoneOf(2) }));
-      await standIn.waitForRequests(2, 10_000);
+      await standIn.waitForRequests(3, 10_000);
       const signalledAt = performance.now();
       server.child.kill('SIGTERM');
       await sleep(100);
@@ -137,10 +147,16 @@ describe('shutdown with calls in flight', () => {
       expect(cancelled.result.isError).toBe(true);
       expect(cancelled.result.structuredContent).toMatchObject({ ok: false, code: 'CANCELLED' });
 
-      expect(standIn.requests).toHaveLength(2);
+      // Each call read, then updated; the one that finished read back; the cancelled one did not.
+      expect(updateRequests(standIn).map((r) => updateData(r).pkcustomerid)).toEqual([79461, 80125]);
+      expect(standIn.requests).toHaveLength(5);
       const byCustomer = new Map(outcomes(env.SOLARPROOF_AUDIT_LOG as string).map((r) => [r.customerId, r]));
       expect(byCustomer.get(80125)).toMatchObject({ outcome: 'success' });
-      expect(byCustomer.get(79461)).toMatchObject({ outcome: 'error', code: 'CANCELLED' });
+      expect(byCustomer.get(79461)).toMatchObject({
+        outcome: 'error',
+        code: 'CANCELLED',
+        applied: 'unknown',
+      });
       expect(byCustomer.has(81307)).toBe(false);
     } finally {
       server.child.kill('SIGKILL');

@@ -14,6 +14,7 @@ const context: ToolContext = {
   logger: silentLogger,
   redact: createRedactor(['secret-key-1234']),
   audit: noAudit,
+  keyId: undefined,
   client() {
     throw new Error('not used');
   },

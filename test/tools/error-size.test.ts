@@ -20,6 +20,7 @@ const context: ToolContext = {
   logger: silentLogger,
   redact: createRedactor([SENTINEL_KEY]),
   audit: noAudit,
+  keyId: undefined,
   client() {
     throw new Error('not used');
   },

@@ -1,18 +1,20 @@
 /**
- * update_customer with dryRun: true, end to end through the SDK Client. A preview must show the
- * exact request (key redacted) and must send nothing: the stand-in's request log stays empty and
- * its record of the customer stays as seeded.
+ * update_customer with dryRun: true, end to end through the SDK Client. A preview reads the record
+ * (as the live call does) and must show the exact request (key redacted) and send no update: the
+ * stand-in receives reads only, and its record of the customer stays as seeded.
  */
 import { describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/customers.js';
 import {
   envFor,
   expectNoKey,
+  requestsSeen,
   SENTINEL_KEY,
   type ServerProcess,
   startInProcessServer,
   structured,
   textData,
+  updateRequests,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 import type { StandIn } from '../helpers/stand-in.js';
@@ -41,7 +43,7 @@ const FULL = {
 };
 
 describe('dryRun: true', () => {
-  it('returns the exact request it would send, with the key redacted, and sends nothing', async () => {
+  it('returns the exact request it would send, with the key redacted, and sends no update', async () => {
     const result = await server.call({ pkcustomerid: 79461, phone1: '0400999888', dryRun: true });
     expect(result.isError).toBeFalsy();
     expect(structured(result)).toEqual({
@@ -50,6 +52,10 @@ describe('dryRun: true', () => {
       message: expect.stringMatching(/dry run/i),
       dryRun: true,
       customerId: 79461,
+      customer: { pkcustomerid: 79461, firstname: 'John', surname: 'Smith', email: 'john.smith@example.com' },
+      changed: true,
+      changes: [{ field: 'phone1', from: '0412345678', to: '0400999888' }],
+      unchanged: [],
       fieldsSent: ['phone1'],
       request: {
         method: 'POST',
@@ -68,10 +74,12 @@ describe('dryRun: true', () => {
     expect(String(structured(result).message)).toMatch(/not sent|nothing changed/i);
     expect(textData(result)).toEqual(structured(result));
     const summary = result.content[0]?.type === 'text' ? result.content[0].text.split('\n')[0] : '';
-    expect(summary).toMatch(/dry run/i);
-    expect(summary).toMatch(/nothing was sent/i);
+    expect(summary).toBe(
+      'Dry run for John Smith (79461): would change phone1 0412345678 → 0400999888. Nothing was sent.',
+    );
 
-    expect(standIn.requests).toHaveLength(0);
+    // The record is read, as for the live call; no update goes out.
+    expect(requestsSeen(standIn)).toEqual(['read 79461']);
     expect(standIn.customers.get(79461)).toEqual(seeded(79461));
   });
 
@@ -114,19 +122,20 @@ describe('dryRun: true', () => {
     expect(typeof request.body.data.gststatus).toBe('number');
     // dryRun is an instruction to this server, never a field for Solar Proof.
     expect(request.body.data).not.toHaveProperty('dryRun');
-    expect(standIn.requests).toHaveLength(0);
+    // The new email is checked as for the live call (it is free); no update goes out.
+    expect(requestsSeen(standIn)).toEqual(['read 80125', 'read zoe.obrien@example.com.au']);
     expect(standIn.customers.get(80125)).toEqual(seeded(80125));
   });
 
   it('previews exactly what the live call then sends, body and URL', async () => {
     const args = { pkcustomerid: 79461, gststatus: 0, phone2: '', companyname: 'Smith & Co' };
     const preview = structured(await server.call({ ...args, dryRun: true }));
-    expect(standIn.requests).toHaveLength(0);
+    expect(updateRequests(standIn)).toHaveLength(0);
 
     const live = await server.call(args);
     expect(structured(live)).toMatchObject({ ok: true, customerId: 79461 });
-    expect(standIn.requests).toHaveLength(1);
-    const sent = standIn.requests[0];
+    expect(updateRequests(standIn)).toHaveLength(1);
+    const sent = updateRequests(standIn)[0];
     if (!sent) throw new Error('nothing sent');
 
     const request = preview.request as { method: string; url: string; body: unknown };
@@ -140,10 +149,10 @@ describe('dryRun: true', () => {
     expect(request.url).toBe(sentUrl.toString());
   });
 
-  it('does not ask Solar Proof whether the customer exists (nothing is sent)', async () => {
+  it('reads the record as the live call does: an unknown id is CUSTOMER_NOT_FOUND, no update sent', async () => {
     const result = await server.call({ pkcustomerid: 999999, firstname: 'Nobody', dryRun: true });
-    expect(structured(result)).toMatchObject({ ok: true, dryRun: true, customerId: 999999 });
-    expect(standIn.requests).toHaveLength(0);
+    expect(structured(result)).toMatchObject({ ok: false, code: 'CUSTOMER_NOT_FOUND' });
+    expect(requestsSeen(standIn)).toEqual(['read 999999']);
   });
 
   it('dryRun: false is a live update', async () => {
@@ -151,7 +160,7 @@ describe('dryRun: true', () => {
     expect(structured(result)).toMatchObject({ ok: true, customerId: 79461, fieldsSent: ['surname'] });
     expect(structured(result)).not.toHaveProperty('dryRun');
     expect(structured(result)).not.toHaveProperty('request');
-    expect(standIn.requests).toHaveLength(1);
+    expect(updateRequests(standIn)).toHaveLength(1);
     expect(standIn.customers.get(79461)?.surname).toBe('Smyth');
   });
 
@@ -204,7 +213,7 @@ describe('dryRun with SOLARPROOF_HTTP_METHOD=PUT', () => {
         },
       });
       expect(textData(result)).toEqual(structured(result));
-      expect(standIn.requests).toHaveLength(0);
+      expect(updateRequests(standIn)).toHaveLength(0);
       expect(standIn.customers.get(79461)).toEqual(seeded(79461));
       for (const r of put.results) expectNoKey(r);
       expectNoKey(put.stderr());

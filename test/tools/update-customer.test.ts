@@ -1,7 +1,8 @@
 /**
  * update_customer end to end: the server in process, driven by the SDK Client, talking to the
  * stand-in Solar Proof on 127.0.0.1. Every assertion on what went upstream reads
- * the stand-in's record of the real HTTP request.
+ * the stand-in's record of the real HTTP request. An update reads the record first and reads it
+ * back after, so the misbehaviours meant for the update itself go through onUpdates.
  */
 import { describe, expect, it } from 'vitest';
 import { readAudit } from '../helpers/audit.js';
@@ -9,6 +10,8 @@ import {
   answer,
   envFor,
   expectNoKey,
+  onUpdates,
+  requestsSeen,
   SENTINEL_KEY,
   type ServerProcess,
   sentData,
@@ -17,6 +20,7 @@ import {
   structured,
   tempAuditPath,
   textData,
+  updateRequests,
   useStandInAndInProcessServer,
 } from '../helpers/harness.js';
 import type { StandIn } from '../helpers/stand-in.js';
@@ -63,6 +67,7 @@ describe('tools/list', () => {
         'companyname',
         'companyphone',
         'gststatus',
+        'expect',
         'dryRun',
       ].sort(),
     );
@@ -85,7 +90,21 @@ describe('tools/list', () => {
     const output = tool.outputSchema as Record<string, any>;
     expect(output.type).toBe('object');
     expect(output.required).toEqual(expect.arrayContaining(['ok', 'mode', 'message']));
-    for (const field of ['customerId', 'fieldsSent', 'code', 'retryable', 'hint', 'issues']) {
+    for (const field of [
+      'customerId',
+      'customer',
+      'changes',
+      'changed',
+      'verified',
+      'fieldsSent',
+      'code',
+      'retryable',
+      'hint',
+      'issues',
+      'applied',
+      'current',
+      'inUseBy',
+    ]) {
       expect(output.properties[field], field).toBeDefined();
     }
   });
@@ -100,14 +119,22 @@ describe('successful updates', () => {
       mode: 'live',
       message: 'Customer updated successfully!',
       customerId: 79461,
+      customer: { pkcustomerid: 79461, firstname: 'John', surname: 'Smith', email: 'john.smith@example.com' },
+      changed: true,
+      changes: [{ field: 'phone1', from: '0412345678', to: '0400999888' }],
+      unchanged: [],
       fieldsSent: ['phone1'],
+      verified: true,
       attempts: 1,
       requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(textData(result)).toEqual(structured(result));
+    const summary = result.content[0]?.type === 'text' ? result.content[0].text.split('\n')[0] : '';
+    expect(summary).toBe('Updated John Smith (79461): phone1 0412345678 → 0400999888.');
 
-    expect(standIn.requests).toHaveLength(1);
-    const sent = standIn.requests[0];
+    // Read first, the one update, read back.
+    expect(requestsSeen(standIn)).toEqual(['read 79461', 'update', 'read 79461']);
+    const sent = standIn.requests[1];
     expect(sent?.method).toBe('POST');
     expect(sent?.path).toBe('/apidata.php');
     expect(sent?.rawQuery).toBe(
@@ -161,7 +188,7 @@ describe('successful updates', () => {
     expect(typeof data.pkcustomerid).toBe('number');
     expect(typeof data.gststatus).toBe('number');
     // Values went out byte for byte: accents, apostrophes, CJK and ampersands intact.
-    expect(standIn.requests[0]?.rawBody).toContain('"companyname":"Sun & Sons 太阳能 Pty Ltd"');
+    expect(updateRequests(standIn)[0]?.rawBody).toContain('"companyname":"Sun & Sons 太阳能 Pty Ltd"');
   });
 
   it('sends gststatus 0 and empty optional strings (a clear), which are values, not omissions', async () => {
@@ -177,7 +204,9 @@ describe('successful updates', () => {
   });
 
   it('accepts the older success shape that returns id instead of CustomerId', async () => {
-    standIn.once(answer(200, { Message: 'Customer updated successfully!', id: '79461' }));
+    standIn.setBehaviour(
+      onUpdates(answer(200, { Message: 'Customer updated successfully!', id: '79461' }), 1),
+    );
     const result = await server.call({ pkcustomerid: 79461, firstname: 'Jon' });
     expect(structured(result)).toMatchObject({ ok: true, customerId: 79461 });
   });
@@ -207,8 +236,8 @@ describe('upstream errors', () => {
   it.each(documented)(
     '%s keeps its name, message and gets a hint',
     async (code, status, message, retryable, hint) => {
-      standIn.once(answer(status, { code, message }));
-      const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+      standIn.setBehaviour(onUpdates(answer(status, { code, message })));
+      const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
       expect(result.isError).toBe(true);
       expect(structured(result)).toMatchObject({
         ok: false,
@@ -221,29 +250,36 @@ describe('upstream errors', () => {
       expect(structured(result).hint).toMatch(hint);
       expect(textData(result)).toEqual(structured(result));
       // Not retried: these are answers, not outages.
-      expect(standIn.requests).toHaveLength(1);
+      expect(requestsSeen(standIn)).toEqual(['read 79461', 'update']);
     },
   );
 
-  it('produces the real CUSTOMER_NOT_FOUND and PERMISSION_DENIED from the stand-in contract', async () => {
+  it('produces the real CUSTOMER_NOT_FOUND (before any update) and PERMISSION_DENIED from the stand-in contract', async () => {
+    // Id lookups have worked in this process, so a not-found is a not-found.
     const missing = await server.call({ pkcustomerid: 999999, firstname: 'Nobody' });
     expect(structured(missing)).toMatchObject({
       code: 'CUSTOMER_NOT_FOUND',
       message: 'No customer exists with ID: 999999',
     });
-    const locked = await server.call({ pkcustomerid: 83019, firstname: 'Aroha' });
+    expect(String(structured(missing).hint)).toMatch(/nothing was sent/i);
+    expect(requestsSeen(standIn)).toEqual(['read 999999']);
+    const locked = await server.call({ pkcustomerid: 83019, firstname: 'Ari' });
     expect(structured(locked)).toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
   it('treats an error body under HTTP 200 as an error', async () => {
-    standIn.once(answer(200, { code: 'CUSTOMER_NOT_FOUND', message: 'No customer exists with ID: 79461' }));
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates(answer(200, { code: 'CUSTOMER_NOT_FOUND', message: 'No customer exists with ID: 79461' })),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(result.isError).toBe(true);
     expect(structured(result)).toMatchObject({ code: 'CUSTOMER_NOT_FOUND', httpStatus: 200 });
   });
 
   it('keeps an undocumented upstream code as upstreamCode under UPSTREAM_ERROR', async () => {
-    standIn.once(answer(409, { code: 'DUPLICATE_EMAIL', message: 'Email already in use' }));
+    standIn.setBehaviour(
+      onUpdates(answer(409, { code: 'DUPLICATE_EMAIL', message: 'Email already in use' })),
+    );
     const result = await server.call({ pkcustomerid: 79461, email: 'taken@example.com' });
     expect(structured(result)).toMatchObject({
       code: 'UPSTREAM_ERROR',
@@ -253,10 +289,12 @@ describe('upstream errors', () => {
   });
 
   it('trims a huge upstream message and never echoes the key even if the upstream does', async () => {
-    standIn.once(
-      answer(401, { code: 'INVALID_API_KEY', message: `Bad key ${SENTINEL_KEY} ${'x'.repeat(5000)}` }),
+    standIn.setBehaviour(
+      onUpdates(
+        answer(401, { code: 'INVALID_API_KEY', message: `Bad key ${SENTINEL_KEY} ${'x'.repeat(5000)}` }),
+      ),
     );
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     const message = String(structured(result).message);
     expect(message.length).toBeLessThanOrEqual(500);
     expect(message).toContain('[REDACTED]');
@@ -266,11 +304,13 @@ describe('upstream errors', () => {
   it('redacts the key before cutting upstream text, so no half of it survives the excerpt', async () => {
     // The excerpt of an HTML body is 120 characters: put the key across that boundary.
     const page = `<html><body>${'e'.repeat(95)} ${SENTINEL_KEY} ${'f'.repeat(200)}</body></html>`;
-    standIn.once((_req, res) => {
-      res.writeHead(500, { 'content-type': 'text/html' }).end(page);
-      return true;
-    });
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/html' }).end(page);
+        return true;
+      }, 1),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ code: 'UPSTREAM_SERVER_ERROR' });
     const text = JSON.stringify(result);
     expect(text).not.toContain(SENTINEL_KEY.slice(0, 12));
@@ -278,23 +318,27 @@ describe('upstream errors', () => {
   });
 
   it('reports a malformed HTTP response (an invalid Content-Length) as UNEXPECTED_RESPONSE, not INTERNAL', async () => {
-    standIn.once((_req, res) => {
-      res.socket?.end('HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}');
-      return true;
-    });
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.socket?.end('HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}');
+        return true;
+      }, 1),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: false, code: 'UNEXPECTED_RESPONSE' });
     expect(String(structured(result).message)).toMatch(/malformed HTTP response/);
   });
 
   it('reports an HTML 500 page as UPSTREAM_SERVER_ERROR', async () => {
-    standIn.once((_req, res) => {
-      res
-        .writeHead(500, { 'content-type': 'text/html' })
-        .end('<html><body><h1>Internal Server Error</h1></body></html>');
-      return true;
-    });
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res
+          .writeHead(500, { 'content-type': 'text/html' })
+          .end('<html><body><h1>Internal Server Error</h1></body></html>');
+        return true;
+      }, 1),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({
       ok: false,
       code: 'UPSTREAM_SERVER_ERROR',
@@ -305,43 +349,48 @@ describe('upstream errors', () => {
   });
 
   it('reports a non-JSON 200 as UNEXPECTED_RESPONSE', async () => {
-    standIn.once((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
-      return true;
-    });
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+        return true;
+      }, 1),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: false, code: 'UNEXPECTED_RESPONSE', httpStatus: 200 });
   });
 
   it('reports JSON 200 of an unknown shape as UNEXPECTED_RESPONSE', async () => {
-    standIn.once(answer(200, { result: 'done' }));
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(onUpdates(answer(200, { result: 'done' }), 1));
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: false, code: 'UNEXPECTED_RESPONSE' });
   });
 });
 
 describe('transport failures', () => {
   it('ends a silent upstream with TIMEOUT at the deadline', async () => {
-    standIn.once(() => true); // never answers
+    standIn.setBehaviour(onUpdates(() => true, 1)); // never answers
     const started = performance.now();
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     const elapsed = performance.now() - started;
-    expect(structured(result)).toMatchObject({ ok: false, code: 'TIMEOUT', retryable: true });
+    // The record read back shows the update was not applied, so repeating it is the thing to do.
+    expect(structured(result)).toMatchObject({ ok: false, code: 'TIMEOUT', retryable: true, applied: false });
     expect(elapsed).toBeGreaterThan(2_500);
-    expect(elapsed).toBeLessThan(6_000);
+    expect(elapsed).toBeLessThan(8_000);
   });
 
   it('ends a body that trickles forever with TIMEOUT at the deadline', async () => {
     let timer: NodeJS.Timeout | undefined;
-    standIn.once((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"Message": "');
-      timer = setInterval(() => res.write('.'), 50);
-      res.on('close', () => clearInterval(timer));
-      return true;
-    });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"Message": "');
+        timer = setInterval(() => res.write('.'), 50);
+        res.on('close', () => clearInterval(timer));
+        return true;
+      }, 1),
+    );
     const started = performance.now();
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     clearInterval(timer);
     expect(structured(result)).toMatchObject({ code: 'TIMEOUT' });
     expect(performance.now() - started).toBeLessThan(6_000);
@@ -349,21 +398,23 @@ describe('transport failures', () => {
 
   it('cuts off a 30 MB body as RESPONSE_TOO_LARGE', async () => {
     let written = 0;
-    standIn.once((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 'a');
-      const pump = () => {
-        while (written < 30 * 1024 * 1024) {
-          written += chunk.length;
-          if (!res.write(chunk)) return res.once('drain', pump);
-        }
-        res.end();
-      };
-      res.on('error', () => {});
-      pump();
-      return true;
-    });
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const pump = () => {
+          while (written < 30 * 1024 * 1024) {
+            written += chunk.length;
+            if (!res.write(chunk)) return res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('error', () => {});
+        pump();
+        return true;
+      }, 1),
+    );
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: false, code: 'RESPONSE_TOO_LARGE' });
     // It stopped reading long before the end: nowhere near 30 MB crossed the socket.
     expect(written).toBeLessThan(30 * 1024 * 1024);
@@ -371,29 +422,35 @@ describe('transport failures', () => {
   });
 
   it('refuses a redirect and never reaches its target', async () => {
-    standIn.once(
-      answer(
-        302,
-        { moved: true },
-        { location: `${standIn.url}/elsewhere.php?api_key=${encodeURIComponent(SENTINEL_KEY)}` },
+    standIn.setBehaviour(
+      onUpdates(
+        answer(
+          302,
+          { moved: true },
+          { location: `${standIn.url}/elsewhere.php?api_key=${encodeURIComponent(SENTINEL_KEY)}` },
+        ),
+        1,
       ),
     );
-    const result = await server.call({ pkcustomerid: 79461, surname: 'Smith' });
+    const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: false, code: 'REDIRECT_REFUSED', httpStatus: 302 });
-    expect(standIn.requests.map((r) => r.path)).toEqual(['/apidata.php']);
+    expect(standIn.requests.map((r) => r.path)).toEqual(['/apidata.php', '/apidata.php']);
   });
 
   it('retries a 503 and succeeds', async () => {
-    standIn.once(answer(503, { error: 'maintenance' }));
+    standIn.setBehaviour(onUpdates(answer(503, { error: 'maintenance' }), 1));
     const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({ ok: true, attempts: 2 });
-    expect(standIn.requests).toHaveLength(2);
-    expect(standIn.requests[1]?.body).toEqual(standIn.requests[0]?.body);
+    const updates = updateRequests(standIn);
+    expect(updates).toHaveLength(2);
+    expect(updates[1]?.body).toEqual(updates[0]?.body);
   });
 
   it('does not retry a documented, final error even when it comes with a 503', async () => {
     standIn.setBehaviour(
-      answer(503, { code: 'INVALID_API_KEY', message: 'The provided API key is invalid or missing' }),
+      onUpdates(
+        answer(503, { code: 'INVALID_API_KEY', message: 'The provided API key is invalid or missing' }),
+      ),
     );
     const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({
@@ -402,11 +459,11 @@ describe('transport failures', () => {
       httpStatus: 503,
       attempts: 1,
     });
-    expect(standIn.requests).toHaveLength(1);
+    expect(updateRequests(standIn)).toHaveLength(1);
   });
 
   it('stops after 3 attempts when the upstream stays at 503', async () => {
-    standIn.setBehaviour(answer(503, { error: 'maintenance' }));
+    standIn.setBehaviour(onUpdates(answer(503, { error: 'maintenance' })));
     const result = await server.call({ pkcustomerid: 79461, surname: 'Smyth' });
     expect(structured(result)).toMatchObject({
       ok: false,
@@ -414,17 +471,19 @@ describe('transport failures', () => {
       attempts: 3,
       retryable: true,
     });
-    expect(standIn.requests).toHaveLength(3);
+    expect(updateRequests(standIn)).toHaveLength(3);
   });
 
   it('cancellation aborts the upstream request', async () => {
-    standIn.once(() => true); // hold the request open
+    standIn.setBehaviour(onUpdates(() => true, 1)); // hold the request open
     const controller = new AbortController();
-    const call = server.call({ pkcustomerid: 79461, surname: 'Smith' }, { signal: controller.signal });
-    await standIn.waitForRequests(1);
+    const call = server.call({ pkcustomerid: 79461, surname: 'Smyth' }, { signal: controller.signal });
+    await standIn.waitForRequests(2); // the read first, then the update
     controller.abort();
     await expect(call).rejects.toThrow();
-    await expect.poll(() => standIn.requests[0]?.abortedByClient, { timeout: 2_000 }).toBe(true);
+    await expect.poll(() => updateRequests(standIn)[0]?.abortedByClient, { timeout: 2_000 }).toBe(true);
+    // Cancellation ends the call at once: nothing is read back.
+    expect(requestsSeen(standIn)).toEqual(['read 79461', 'update']);
     // The audit log says how it ended.
     await expect
       .poll(
@@ -434,7 +493,7 @@ describe('transport failures', () => {
             .at(-1),
         { timeout: 2_000 },
       )
-      .toMatchObject({ outcome: 'error', code: 'CANCELLED', customerId: 79461 });
+      .toMatchObject({ outcome: 'error', code: 'CANCELLED', customerId: 79461, applied: 'unknown' });
   });
 
   it('gives each of 40 concurrent calls its own result', async () => {
@@ -461,7 +520,7 @@ describe('transport failures', () => {
       });
     });
     expect(new Set(results.map((r) => structured(r).requestId)).size).toBe(40);
-    const sentPhones = standIn.requests
+    const sentPhones = updateRequests(standIn)
       .map((r) => (r.body as { data: { phone2: string } }).data.phone2)
       .sort();
     expect(sentPhones).toEqual(
@@ -575,9 +634,9 @@ describe('configuration', () => {
   it('SOLARPROOF_HTTP_METHOD=PUT switches the method', async () => {
     const put = await startInProcessServer(envFor(standIn, { SOLARPROOF_HTTP_METHOD: 'PUT' }));
     try {
-      const result = await put.call({ pkcustomerid: 79461, firstname: 'John' });
+      const result = await put.call({ pkcustomerid: 79461, firstname: 'Jon' });
       expect(structured(result)).toMatchObject({ ok: true });
-      expect(standIn.requests[0]?.method).toBe('PUT');
+      expect(updateRequests(standIn)[0]?.method).toBe('PUT');
     } finally {
       await put.close();
     }

@@ -1,13 +1,15 @@
 /**
  * Issue 7, items 2 and 3 through the built server and the SDK Client: upstream text placed so that
  * a cut to length would split the key, on every path from an answer into a result (a redirect's
- * Location, an error message, a non-JSON body), and a confirmation for another customer id. The
+ * Location, an error message, a non-JSON body), and a confirmation for another customer id (each
+ * the answer to the update itself; the reads before and after it are answered normally). The
  * harness checks every result and the server's stderr for the key when the file ends.
  */
 import { describe, expect, it } from 'vitest';
 import {
   answer,
   expectNoKey,
+  onUpdates,
   SENTINEL_KEY,
   type ServerProcess,
   structured,
@@ -30,7 +32,7 @@ const firstLine = (result: Awaited<ReturnType<typeof update>>) =>
 describe('a key in a redirect', () => {
   it('Location …?return=<850 characters>&src=<key>: neither the text block nor the result carries any of it', async () => {
     const location = `http://127.0.0.3/login?return=${'r'.repeat(850)}&src=${encodeURIComponent(SENTINEL_KEY)}`;
-    standIn.once(answer(302, { moved: true }, { location }));
+    standIn.setBehaviour(onUpdates(answer(302, { moved: true }, { location }), 1));
     const result = await update();
     expect(result.isError).toBe(true);
     expect(structured(result)).toMatchObject({ code: 'REDIRECT_REFUSED', httpStatus: 302 });
@@ -51,7 +53,7 @@ describe('a key in a redirect', () => {
     ['as the user info', `//u:${encodeURIComponent(SENTINEL_KEY)}@127.0.0.3/login`],
   ])('a key %s is not shown', async (_label, where) => {
     const location = where.startsWith('//') ? `http:${where}` : `http://127.0.0.3${where}`;
-    standIn.once(answer(307, {}, { location }));
+    standIn.setBehaviour(onUpdates(answer(307, {}, { location }), 1));
     const result = await update();
     expect(structured(result).code).toBe('REDIRECT_REFUSED');
     expectNoKey(JSON.stringify(result));
@@ -64,7 +66,7 @@ describe('a key where a cut to length falls inside it', () => {
     // Cleaning the message turns the newline into a space, which rebuilds the raw key; the cut
     // at 500 then used to keep its first 19 characters.
     const message = `${'m'.repeat(480)}${SENTINEL_KEY.replace(' ', '\n')}`;
-    standIn.once(answer(400, { code: 'INVALID_PARAMETERS', message }));
+    standIn.setBehaviour(onUpdates(answer(400, { code: 'INVALID_PARAMETERS', message }), 1));
     const result = await update();
     expect(structured(result).code).toBe('INVALID_PARAMETERS');
     expectNoKey(JSON.stringify(result));
@@ -74,11 +76,13 @@ describe('a key where a cut to length falls inside it', () => {
   it('an HTML error page whose key is split by a tag, across the 120-character excerpt', async () => {
     const [head, tail] = SENTINEL_KEY.split(' ') as [string, string];
     const page = `<html><body><p>${'e'.repeat(105)}</p>${head}<br>${tail}</body></html>`;
-    standIn.once((_req, res) => {
-      res.writeHead(500, { 'content-type': 'text/html' });
-      res.end(page);
-      return true;
-    });
+    standIn.setBehaviour(
+      onUpdates((_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/html' });
+        res.end(page);
+        return true;
+      }, 1),
+    );
     const result = await update();
     expect(structured(result).code).toBe('UPSTREAM_SERVER_ERROR');
     expectNoKey(JSON.stringify(result));
@@ -89,7 +93,9 @@ describe('a confirmation for another customer id, through the tool', () => {
   it.each(['080125', 'C-80125', '', 80125.5, ' 79461 ', '79461.0'])(
     'CustomerId %j for an update of 79461 is UNEXPECTED_RESPONSE, not ok',
     async (id) => {
-      standIn.once(answer(200, { Message: 'Customer updated successfully!', CustomerId: id }));
+      standIn.setBehaviour(
+        onUpdates(answer(200, { Message: 'Customer updated successfully!', CustomerId: id }), 1),
+      );
       const result = await update();
       expect(result.isError).toBe(true);
       expect(structured(result)).toMatchObject({ ok: false, code: 'UNEXPECTED_RESPONSE', retryable: false });
@@ -98,7 +104,9 @@ describe('a confirmation for another customer id, through the tool', () => {
   );
 
   it('"79461" is done, and the result names the customer asked for', async () => {
-    standIn.once(answer(200, { Message: 'Customer updated successfully!', CustomerId: '79461' }));
+    standIn.setBehaviour(
+      onUpdates(answer(200, { Message: 'Customer updated successfully!', CustomerId: '79461' }), 1),
+    );
     const result = await update();
     expect(structured(result)).toMatchObject({ ok: true, customerId: 79461 });
   });

@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyFingerprint } from '../../src/audit/history.js';
 import { CLOSE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
-import { accountFingerprint } from '../../src/transports/accounts.js';
 import { readAudit, readAuditText } from '../helpers/audit.js';
 import {
   answer,
@@ -541,11 +541,11 @@ describe('HTTP mode with a Solar Proof key per request (SOLARPROOF_HTTP_KEY_HEAD
       for (const { key, requestId } of made) {
         const mine = records.filter((r) => r.requestId === requestId);
         expect(mine).toHaveLength(2);
-        for (const record of mine) expect(record.account).toBe(accountFingerprint(key));
+        for (const record of mine) expect(record.keyId).toBe(keyFingerprint(key));
       }
-      expect(accountFingerprint(KEY_A)).toMatch(/^[0-9a-f]{12}$/);
-      expect(accountFingerprint(KEY_A)).not.toBe(accountFingerprint(KEY_B));
-      expect(http.stderr()).toContain(accountFingerprint(KEY_B));
+      expect(keyFingerprint(KEY_A)).toMatch(/^[0-9a-f]{12}$/);
+      expect(keyFingerprint(KEY_A)).not.toBe(keyFingerprint(KEY_B));
+      expect(http.stderr()).toContain(keyFingerprint(KEY_B));
     } finally {
       await a.close();
       await b.close();

@@ -146,8 +146,9 @@ describe('installed as Claude Desktop installs it', () => {
     } finally {
       await server.close();
     }
-    // An empty audit-log setting means the server's default (Linux: ~/.local/state/...).
-    const records = readAudit(join(home, '.local/state/solarproof-mcp/audit.jsonl'));
+    // An empty audit-log setting means the server's default (Linux: ~/.local/state/...; sandbox
+    // records have a file of their own).
+    const records = readAudit(join(home, '.local/state/solarproof-mcp/sandbox-audit.jsonl'));
     expect(records.map((record) => [record.event, record.mode, record.customerId])).toEqual([
       ['update_requested', 'sandbox', 79461],
       ['update_completed', 'sandbox', 79461],
