@@ -23,6 +23,7 @@ import {
   startInProcessServer,
   startStandIn,
   structured,
+  updateRequests,
 } from '../helpers/harness.js';
 import {
   bearer,
@@ -98,13 +99,13 @@ describe('HTTP mode with the SDK client', () => {
     }
   });
 
-  it('updates a customer: one upstream request, audited as requested and completed', async () => {
+  it('updates a customer: one update request (between its read and read-back), audited as requested and completed', async () => {
     const result = (await client.callTool(UPDATE)) as CallToolResult;
     seen.push(JSON.stringify(result));
     expect(result.isError).toBeUndefined();
     expect(structured(result)).toMatchObject({ ok: true, customerId: 79461, fieldsSent: ['phone2'] });
-    expect(standIn.requests).toHaveLength(1);
-    expect(standIn.requests[0]?.query.api_key).toBe(SENTINEL_KEY);
+    expect(updateRequests(standIn)).toHaveLength(1);
+    for (const request of standIn.requests) expect(request.query.api_key).toBe(SENTINEL_KEY);
     const records = readAudit(env.SOLARPROOF_AUDIT_LOG as string).filter(
       (r) => r.requestId === structured(result).requestId,
     );
@@ -394,7 +395,7 @@ describe('HTTP refusals: answered before any tool runs', () => {
       const response = await send(http.url, { headers, body: updateBody });
       expect(response.status, response.text).toBe(200);
       expect(rpcResult(response).result.structuredContent).toMatchObject({ ok: true, customerId: 79461 });
-      expect(standIn.requests).toHaveLength(1);
+      expect(updateRequests(standIn)).toHaveLength(1);
     }
   });
 
@@ -430,14 +431,16 @@ describe('HTTP calls in flight are bounded', () => {
       // A batch counts each of its requests.
       release();
       for (const response of await Promise.all(held)) expect(response.status).toBe(200);
-      expect(standIn.requests).toHaveLength(2);
+      expect(updateRequests(standIn)).toHaveLength(2);
       const batch = [1, 2, 3].map((id) => JSON.parse(rpc('tools/call', UPDATE, id)));
       const tooMany = await send(http.url, { headers, body: JSON.stringify(batch) });
       expect(tooMany.status).toBe(503);
-      expect(standIn.requests).toHaveLength(2);
-      const again = await send(http.url, { headers, body: rpc('tools/call', UPDATE, 4) });
+      expect(updateRequests(standIn)).toHaveLength(2);
+      // Another value: the record already holds UPDATE's, and an update that changes nothing sends nothing.
+      const other = { ...UPDATE, arguments: { ...UPDATE.arguments, phone2: '0400 333 444' } };
+      const again = await send(http.url, { headers, body: rpc('tools/call', other, 4) });
       expect(again.status).toBe(200);
-      expect(standIn.requests).toHaveLength(3);
+      expect(updateRequests(standIn)).toHaveLength(3);
       expect(
         readAudit(env.SOLARPROOF_AUDIT_LOG as string).filter((r) => r.event === 'update_requested'),
       ).toHaveLength(3);
