@@ -5,19 +5,16 @@
  * made sends nothing), by a phone number written differently from the record, and by project; a
  * lookup by email, a dry run, the update with `expect` and its changes from → to, a second lookup,
  * a search the update kept fresh; a mistyped id refused as CONFLICT, an email already in use
- * refused; a timeout whose outcome is resolved as applied (a second server, pointed at a local
- * simulated Solar Proof that saves updates but answers late); an undo; and list_updates.
+ * refused; a timeout whose outcome is resolved as applied (a second server, its sandbox told by
+ * SOLARPROOF_SANDBOX_FAULTS to answer updates late); an undo; and list_updates.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SUCCESS_MESSAGE } from '../src/sandbox/api.js';
-import { type StandIn, send, startStandIn } from '../test/helpers/stand-in.js';
 
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const auditDir = mkdtempSync(join(tmpdir(), 'solarproof-demo-'));
@@ -69,29 +66,7 @@ function describeMatch(match: Record<string, any> | undefined): string {
   return `${match.pkcustomerid} ${match.firstname} ${match.surname}${company} — ${match.match} match on ${match.matched.join(', ')}; phone1 ${match.phone1}; ${gst}`;
 }
 
-/** A simulated Solar Proof that saves each update, then answers only after `delayMs`. */
-async function lateSolarProof(delayMs: number): Promise<StandIn> {
-  const upstream = await startStandIn();
-  upstream.setBehaviour((_req, res: ServerResponse, recorded) => {
-    if (recorded.query.action !== 'updatecustomer') return false;
-    const data = (recorded.body as { data: Record<string, unknown> }).data;
-    const customer = upstream.customers.get(Number(data.pkcustomerid));
-    if (customer) {
-      for (const [field, value] of Object.entries(data)) {
-        if (!['apikey', 'action', 'pkcustomerid'].includes(field))
-          Object.assign(customer, { [field]: value });
-      }
-    }
-    const timer = setTimeout(() => {
-      if (!res.destroyed) send(res, 200, { Message: SUCCESS_MESSAGE, CustomerId: String(data.pkcustomerid) });
-    }, delayMs);
-    res.on('close', () => clearTimeout(timer));
-    return true;
-  });
-  return upstream;
-}
-
-let late: { upstream: StandIn; client: Client } | undefined;
+let late: Client | undefined;
 try {
   await connect(client, ['--sandbox'], { SOLARPROOF_AUDIT_LOG: auditLog });
   const server = client.getServerVersion();
@@ -188,19 +163,17 @@ try {
   step(12, 'Solar Proof saves an update but answers too late: the outcome is resolved by reading the record');
   console.log(
     dim(
-      '   (a second server, pointed at a local simulated Solar Proof that saves updates and answers after 5 s; deadline 1.5 s)',
+      '   (a second server in sandbox mode with SOLARPROOF_SANDBOX_FAULTS=slow-updates: updates are saved but answered after 30 s; deadline 1.5 s)',
     ),
   );
-  const upstream = await lateSolarProof(5_000);
-  late = { upstream, client: new Client({ name: 'solarproof-demo-late', version: '1.0.0' }) };
-  await connect(late.client, [], {
-    SOLARPROOF_API_KEY: 'demo-key',
-    SOLARPROOF_BASE_URL: upstream.url,
+  late = new Client({ name: 'solarproof-demo-late', version: '1.0.0' });
+  await connect(late, ['--sandbox'], {
+    SOLARPROOF_SANDBOX_FAULTS: 'slow-updates',
     SOLARPROOF_TIMEOUT_MS: '1500',
     SOLARPROOF_AUDIT_LOG: join(auditDir, 'late-audit.jsonl'),
   });
-  await late.client.listTools();
-  const slow = await call('update_customer', { pkcustomerid: 80125, gststatus: 1 }, late.client);
+  await late.listTools();
+  const slow = await call('update_customer', { pkcustomerid: 80125, gststatus: 1 }, late);
   console.log(indent(`code ${slow.code}, applied: ${slow.applied}, retryable: ${slow.retryable}`));
   console.log(indent(`hint: ${slow.hint}`));
 
@@ -244,8 +217,7 @@ try {
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
-  await late?.client.close();
-  await late?.upstream.close();
+  await late?.close();
   await client.close();
   rmSync(auditDir, { recursive: true, force: true });
 }

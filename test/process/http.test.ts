@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_MS, SHUTDOWN_GRACE_MS } from '../../src/lifecycle.js';
 import { PACKAGE_VERSION } from '../../src/package-info.js';
 import { readAudit, readAuditText } from '../helpers/audit.js';
-import { envFor, expectNoKey, startStandIn, structured, tempAuditPath } from '../helpers/harness.js';
+import {
+  envFor,
+  expectNoKey,
+  startStandIn,
+  structured,
+  tempAuditPath,
+  updateRequests,
+} from '../helpers/harness.js';
 import {
   bearer,
   httpClient,
@@ -165,7 +172,7 @@ describe('solarproof-mcp --http as a process', () => {
         (r) => r.event === 'update_completed',
       );
       expect(outcomes.map((r) => r.outcome)).toEqual(Array(5).fill('success'));
-      expect(standIn.requests).toHaveLength(5);
+      expect(updateRequests(standIn)).toHaveLength(5);
     } finally {
       standIn.setBehaviour(undefined);
     }
@@ -189,7 +196,9 @@ describe('solarproof-mcp --http as a process', () => {
         expect(structured(result)).toMatchObject({ ok: true });
         made.push({ instance, phone, requestId: structured(result).requestId as string });
       }
-      const sent = standIn.requests.map((r) => (r.body as { data: Record<string, unknown> }).data.phone2);
+      const sent = updateRequests(standIn).map(
+        (r) => (r.body as { data: Record<string, unknown> }).data.phone2,
+      );
       expect(sent.sort()).toEqual(made.map((m) => m.phone).sort());
       const audits = envs.map((env) => readAudit(env.SOLARPROOF_AUDIT_LOG as string));
       for (const { instance, requestId } of made) {
