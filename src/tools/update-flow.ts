@@ -198,10 +198,25 @@ export async function runUpdate(
   }
 
   // The record of intent is on disk before anything is sent; if it cannot be written, nothing is.
-  await context.audit.append(
-    { time: now(), event: 'update_requested', ...intent },
-    { timeoutMs: context.config.timeoutMs, signal: extra.signal },
-  );
+  try {
+    await context.audit.append(
+      { time: now(), event: 'update_requested', ...intent },
+      { timeoutMs: context.config.timeoutMs, signal: extra.signal },
+    );
+  } catch (error) {
+    // A slow disk may still land the record after the wait gave up: say how it ended, so no
+    // "requested" record is left without its outcome. Best effort; nothing was sent either way.
+    const failure = asToolError(error);
+    // Not awaited: on a hung disk this would only wait as long again, behind the record it follows.
+    void recordOutcome(context, {
+      ...base,
+      outcome: 'error',
+      code: failure.code,
+      message: failure.message,
+      durationMs: elapsed(started),
+    });
+    throw failure.with({ requestId });
+  }
 
   const label = customerLabel(customerId, plan.customer);
   const common = {
