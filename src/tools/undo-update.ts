@@ -63,7 +63,7 @@ export const undoUpdateTool = defineTool({
     const update = history.updates[0];
     if (!update) {
       throw refused(
-        `No update with requestId ${args.requestId} is recorded in this mode with this API key${history.wholeLog ? '' : ` (in the last ${Math.round(history.bytesRead / 1024 / 1024)} MiB of the audit log)`}; nothing was sent.`,
+        `No update with requestId ${args.requestId} is recorded in this server's audit log in this mode with this API key${history.wholeLog ? '' : ` (in the last ${Math.round(history.bytesRead / 1024 / 1024)} MiB of it)`}; an update made by another instance of this server is in that instance's own log. Nothing was sent.`,
         FIND_HINT,
       );
     }

@@ -36,10 +36,12 @@ export function checkKeyHeader(values: string[] | undefined, header: string): st
   }
   return key;
 }
+
 /** The shared audit log, with the request's key redacted (each record names its account by keyId). */
-/** The shared audit log, with the account named in every record and the request's key redacted. */
 function accountAudit(sink: AuditSink, redact: Redactor): AuditSink {
   return {
+    // The history tools read the same file, scoped to this account's keyId.
+    path: sink.path,
     append: (record, limits) => sink.append(JSON.parse(redact(JSON.stringify(record))), limits),
     // The shared log is closed by its owner, once, not by each request.
     close: async () => {},

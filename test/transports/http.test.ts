@@ -602,6 +602,37 @@ describe('HTTP mode with a Solar Proof key per request (SOLARPROOF_HTTP_KEY_HEAD
     }
   });
 
+  it('one account never lists or undoes another account’s updates', async () => {
+    const a = await httpClient(http.url, { [HEADER]: KEY_A });
+    const b = await httpClient(http.url, { [HEADER]: KEY_B });
+    const call = async (client: Client, name: string, args: Record<string, unknown>) => {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      results.push(JSON.stringify(result));
+      return structured(result);
+    };
+    try {
+      const made = await call(a, 'update_customer', { pkcustomerid: 80125, phone2: '0400 777 888' });
+      expect(made).toMatchObject({ ok: true });
+      const listedForA = await call(a, 'list_updates', { pkcustomerid: 80125 });
+      expect((listedForA.updates as Array<{ requestId: string }>).map((u) => u.requestId)).toContain(
+        made.requestId,
+      );
+      const listedForB = await call(b, 'list_updates', { pkcustomerid: 80125 });
+      expect((listedForB.updates as Array<{ requestId: string }>).map((u) => u.requestId)).not.toContain(
+        made.requestId,
+      );
+      const updatesBefore = anyKey.requests.filter((r) => r.query.action === 'updatecustomer').length;
+      const undoByB = await call(b, 'undo_update', { requestId: made.requestId });
+      expect(undoByB).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+      expect(anyKey.requests.filter((r) => r.query.action === 'updatecustomer').length).toBe(updatesBefore);
+      const undoByA = await call(a, 'undo_update', { requestId: made.requestId });
+      expect(undoByA).toMatchObject({ ok: true });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a request without the key, or with two, is refused with 400 and sends nothing', async () => {
     const before = anyKey.requests.length;
     const headers = { ...MCP_HEADERS, host: hostOf(http.url) };
