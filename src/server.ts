@@ -130,7 +130,7 @@ export function createServer(config: Config, options: ServerOptions): SolarProof
     {
       capabilities: { tools: {} },
       instructions: INSTRUCTIONS,
-      // The SDK validates elicitation answers with Ajv, built eagerly by default (~10 ms at start-up).
+      // The SDK validates elicitation answers with Ajv, built eagerly at start-up by default.
       // This server never elicits, so it gets a validator that says so instead.
       jsonSchemaValidator: {
         getValidator() {

@@ -44,7 +44,7 @@ import {
 import { DEFAULT_RETRY, nextDelay, type RetryPolicy } from './retry.js';
 
 /**
- * undici is about half of the bundle and ~70 ms of module initialisation: load it on first use (or
+ * undici is about half of the bundle and much of its module initialisation: load it on first use (or
  * from preloadHttp once the MCP handshake is done), not at start-up. esbuild makes it its own chunk.
  */
 let undici: Promise<typeof import('undici')> | undefined;
