@@ -25,8 +25,12 @@ import type { CustomerSummary } from './matching.js';
  */
 export type IdLookups = 'unknown' | 'working' | 'refused';
 
-/** Pages requested at once: fast on a large account, gentle on a service with no published rate limit. */
-export const SCAN_CONCURRENCY = 4;
+/**
+ * Pages requested at once: a large account reads in under a second (200 pages at 20 ms a page
+ * take 0.5 s of waiting, against 1 s at 4), and a service with no published rate limit still sees
+ * a bounded few requests, never the whole list at once.
+ */
+export const SCAN_CONCURRENCY = 8;
 
 export interface ScanProgress {
   pages: number;
