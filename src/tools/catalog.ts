@@ -22,6 +22,13 @@ import { updateCustomerTool } from './update-customer.js';
 export const TOOLS: readonly ToolDefinition[] = [getCustomerTool, findCustomersTool, updateCustomerTool];
 
 /**
+ * TOOLS as tools/list publishes them, converted by build.mjs (JSON text, parsed at the first
+ * tools/list), so the first list runs no schema conversion; undefined when running from source.
+ */
+declare const __SOLARPROOF_TOOL_LIST__: string | undefined;
+const BUILT_TOOL_LIST = typeof __SOLARPROOF_TOOL_LIST__ === 'string' ? __SOLARPROOF_TOOL_LIST__ : undefined;
+
+/**
  * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema
  * reads it as a record, which silently drops an own "__proto__" key before a tool's strict schema
  * could refuse it; here every key reaches the tool's validation. (The SDK still checks the request
@@ -59,7 +66,10 @@ export function registerTools(server: Server, context: ToolContext, options: Cat
 
   server.setRequestHandler(ListToolsRequestSchema, () => {
     checkInitialized('tools/list');
-    listed ??= tools.map(describeTool);
+    listed ??=
+      tools === TOOLS && BUILT_TOOL_LIST !== undefined
+        ? (JSON.parse(BUILT_TOOL_LIST) as Tool[])
+        : tools.map(describeTool);
     return { tools: listed };
   });
 
