@@ -3,7 +3,6 @@
  * Entry point: reads the configuration from the environment and serves MCP over stdio.
  * stdout belongs to JSON-RPC; everything human goes to stderr through the logger.
  */
-import { randomUUID } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Config, loadConfig } from './config.js';
 import { CANCEL_SETTLE_MS, CLOSE_MS, exitProcess, SHUTDOWN_GRACE_MS, settledWithin } from './lifecycle.js';
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
     const simulator = await startSimulator();
     stopSandbox = () => simulator.close();
     // The simulator accepts any key; a random one keeps the redactor from matching ordinary words.
-    config = { ...config, baseUrl: new URL(simulator.url), apiKey: `sandbox-${randomUUID()}` };
+    config = { ...config, baseUrl: new URL(simulator.url), apiKey: `sandbox-${crypto.randomUUID()}` };
   }
 
   const redact = createRedactor([config.apiKey]);

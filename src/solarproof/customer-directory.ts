@@ -3,7 +3,7 @@
  * process: whether Solar Proof looks customers up by id at all, and the customer list a search
  * read. One object per server (ToolContext.customers); the tools stay thin.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { IdLookupForm, SolarProofClient } from './client.js';
@@ -24,6 +24,8 @@ import type { CustomerSummary } from './matching.js';
  * forms answered not-found or invalid-parameters before any id lookup ever worked.
  */
 export type IdLookups = 'unknown' | 'working' | 'refused';
+
+const loadBuiltin = createRequire(import.meta.url);
 
 /**
  * Pages requested at once: a large account reads in under a second (200 pages at 20 ms a page
@@ -314,8 +316,11 @@ export class CustomerDirectory {
 
   /** The account the cache is keyed by: its URL and a hash of its key (never the key itself). */
   #accountKey(): string {
+    if (this.#account !== undefined) return this.#account;
     const { baseUrl, apiKey } = this.#options.config;
-    this.#account ??= `${baseUrl.href} ${createHash('sha256')
+    // node:crypto is loaded here, at the first lookup, not with the module: a few ms of every start.
+    const { createHash } = loadBuiltin('node:crypto') as typeof import('node:crypto');
+    this.#account = `${baseUrl.href} ${createHash('sha256')
       .update(apiKey ?? '')
       .digest('hex')
       .slice(0, 16)}`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { REDACTED, redactUrl } from '../redact.js';
 import type { PreparedRequest } from '../solarproof/client.js';
@@ -82,7 +81,7 @@ export const updateCustomerTool = defineTool({
     const { pkcustomerid, dryRun = false, ...update } = args;
     const fieldsSent = fieldsIn(update);
     const client = context.client();
-    const requestId = randomUUID();
+    const requestId = crypto.randomUUID();
     const started = performance.now();
     const base = { requestId, mode: context.mode, customerId: pkcustomerid };
 
