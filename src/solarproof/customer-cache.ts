@@ -32,11 +32,11 @@ export interface CustomerSnapshot {
   stop: ScanStop;
   /** When the scan finished, in ms since the epoch. */
   readAt: number;
-  /** The list laid out for search, built by the first search of it; dropped when the list changes. */
+  /** The list laid out for search, built by the first search of it; told of every change after. */
   index?: SearchIndex<CachedCustomer> | undefined;
 }
 
-/** The snapshot's customers laid out for search (SearchIndex), built once per version of the list. */
+/** The snapshot's customers laid out for search (SearchIndex), built at its first search. */
 export function searchIndex(snapshot: CustomerSnapshot): SearchIndex<CachedCustomer> {
   snapshot.index ??= new SearchIndex(snapshot.customers.values());
   return snapshot.index;
@@ -85,8 +85,9 @@ export class CustomerCache {
   remember(account: string, customer: CustomerSummary): void {
     const snapshot = this.get(account);
     if (!snapshot || customer.pkcustomerid === null) return;
-    snapshot.customers.set(customer.pkcustomerid, cachedCustomer(customer));
-    snapshot.index = undefined;
+    const cached = cachedCustomer(customer);
+    snapshot.customers.set(customer.pkcustomerid, cached);
+    snapshot.index?.set(customer.pkcustomerid, cached);
   }
 
   /** Fields known to have changed (an update sent, a partial read) are written over the cached copy. */
@@ -99,8 +100,9 @@ export class CustomerCache {
       if (field !== 'pkcustomerid' && fields[field] !== undefined)
         Object.assign(summary, { [field]: fields[field] });
     }
-    snapshot.customers.set(id, cachedCustomer(summary));
-    snapshot.index = undefined;
+    const changed = cachedCustomer(summary);
+    snapshot.customers.set(id, changed);
+    snapshot.index?.set(id, changed);
   }
 
   clear(): void {

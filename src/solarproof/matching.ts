@@ -378,19 +378,43 @@ export function rankMatches<T extends { summary: CustomerSummary; keys: SearchKe
  * every `phoneText` in another. A search then looks for its needle (the substring firstPass needs)
  * in two long strings, which is fast and cache-friendly, instead of in 10,000 records scattered
  * over the heap, and looks closely only at the customers where the needle is, and at any with the
- * id asked for. Built for a list that no longer changes: a changed list needs a new index.
+ * id asked for. A customer changed or added later (`set`) is kept aside and looked at on every
+ * search, in its place in the list, so a change costs nothing like laying the list out again.
  */
 export class SearchIndex<T extends { keys: SearchKeys }> {
   readonly #items: T[];
   readonly #ids: Float64Array;
   readonly #text: Laid;
   readonly #phones: Laid;
+  /** Customers changed since the list was laid out, by their place in it. */
+  readonly #changed = new Map<number, T>();
+  /** Customers added since, in the order they came, and the place of each id among them. */
+  readonly #added: T[] = [];
+  readonly #addedAt = new Map<number, number>();
 
   constructor(items: Iterable<T>) {
     this.#items = [...items];
     this.#ids = Float64Array.from(this.#items, (item) => item.keys.id ?? Number.NaN);
     this.#text = lay(this.#items.map((item) => item.keys.text));
     this.#phones = lay(this.#items.map((item) => item.keys.phoneText));
+  }
+
+  /**
+   * The customer with this id is now `item`, as Map.set has it: in its place if the list held it,
+   * at the end if not.
+   */
+  set(id: number, item: T): void {
+    const added = this.#addedAt.get(id);
+    if (added !== undefined) {
+      this.#added[added] = item;
+      return;
+    }
+    const at = this.#ids.indexOf(id);
+    if (at >= 0) this.#changed.set(at, item);
+    else {
+      this.#addedAt.set(id, this.#added.length);
+      this.#added.push(item);
+    }
   }
 
   /** The customers that may match `query`, in list order; no other customer matches it. */
@@ -402,15 +426,18 @@ export class SearchIndex<T extends { keys: SearchKeys }> {
     if (query.kind === 'email') occurrences(this.#text, query.email, found);
     else if (query.kind === 'phone') occurrences(this.#phones, phoneNeedle(query.digits), found);
     else if (query.words[0] !== undefined) occurrences(this.#text, query.words[0], found);
+    // A changed customer is looked at as it is now, wherever its old text did or did not match.
+    for (const at of this.#changed.keys()) found.push(at);
     const mayMatch = firstPass(query);
     const picked: T[] = [];
     let last = -1;
     for (const i of found.sort((a, b) => a - b)) {
       if (i === last) continue;
       last = i;
-      const item = this.#items[i] as T;
+      const item = this.#changed.get(i) ?? (this.#items[i] as T);
       if (mayMatch(item.keys)) picked.push(item);
     }
+    for (const item of this.#added) if (mayMatch(item.keys)) picked.push(item);
     return picked;
   }
 }

@@ -196,6 +196,29 @@ describe('the list laid out for search', () => {
     expect(matched).toBeGreaterThan(RUNS(600));
   });
 
+  it('after customers are changed or added (set), still ranks as a search of every customer does', () => {
+    const changes = fc.array(fc.tuple(fc.nat(), customer, fc.boolean()), { maxLength: 8 });
+    fc.assert(
+      fc.property(search, changes, ([items, raw], edits) => {
+        // As a snapshot holds them: by id, each id once.
+        const byId = new Map<number | string, (typeof items)[number]>();
+        items.forEach((item, i) => byId.set(item.summary.pkcustomerid ?? `no id ${i}`, item));
+        const index = new SearchIndex(byId.values());
+        for (const [n, summary, isNew] of edits) {
+          const ids = [...byId.keys()].filter((key): key is number => typeof key === 'number');
+          const id = isNew || ids.length === 0 ? 500_000 + (n % 5) : (ids[n % ids.length] as number);
+          const changed = { ...summary, pkcustomerid: id };
+          const item = { summary: changed, keys: searchKeys(changed) };
+          byId.set(id, item);
+          index.set(id, item);
+        }
+        const query = parseQuery(raw);
+        expect(rankMatches(query, index.candidates(query))).toEqual(rankMatches(query, byId.values()));
+      }),
+      { numRuns: RUNS(1_500) },
+    );
+  });
+
   it('finds a customer by a part that is also at the end of the one before it', () => {
     const items = [
       { firstname: 'Anna', surname: 'Bell', phone1: '0412 345 678' },
