@@ -202,7 +202,7 @@ describe('the list laid out for search', () => {
       fc.property(search, changes, ([items, raw], edits) => {
         // As a snapshot holds them: by id, each id once.
         const byId = new Map<number | string, (typeof items)[number]>();
-        items.forEach((item, i) => byId.set(item.summary.pkcustomerid ?? `no id ${i}`, item));
+        for (const [i, item] of items.entries()) byId.set(item.summary.pkcustomerid ?? `no id ${i}`, item);
         const index = new SearchIndex(byId.values());
         for (const [n, summary, isNew] of edits) {
           const ids = [...byId.keys()].filter((key): key is number => typeof key === 'number');
