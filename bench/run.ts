@@ -19,6 +19,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { CUSTOMERS_PER_PAGE as PAGE_SIZE } from '../src/solarproof/contract.js';
 import { manyCustomers, queriesFor } from './find-customers.js';
 import { buildFloors } from './floors/build.js';
 import { createUpstream, type Plan, type UpstreamStep } from './floors/upstream.js';
@@ -891,7 +892,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
 - **Per call, sequential:** \`update_customer {pkcustomerid: ${CUSTOMER_ID}, phone1}\` (a phone no earlier call sent, so no update is a no-op) and \`get_customer {email: ${CUSTOMER_EMAIL}}\`, one call at a time, direct, bridge and server in rotating order; ${S.sequentialWarmup} warm-up calls per side, then ${S.sequentialCalls}. Overhead is a side's latency percentile minus direct's.
 - **Concurrency ${S.concurrency}:** ${S.concurrency} calls in flight; ${S.throughputWarmup} warm-up calls per side and tool, then ${S.throughputRounds} round(s) of ${S.throughputCalls} per side in rotating order; calls per second of wall time, per-call latency and server CPU over the rounds. Same processes as the sequential figures.
 - **Connections:** a fresh sandbox and a fresh server process; \`connectionCount()\` after ${S.connectionCalls} sequential calls.
-- **find_customers:** a sandbox holding ${S.findCustomers.toLocaleString('en')} customers (bench/find-customers.ts), Get All Customers served 50 a page, every answer after ${S.findPageDelayMs} ms (the sandbox's latency fault); a fresh server; the first call's wall time is the first scan; then ${S.findWarmCalls} sequential searches on the warm cache (names, surnames, phones, companies, email parts).
+- **find_customers:** a sandbox holding ${S.findCustomers.toLocaleString('en')} customers (bench/find-customers.ts), Get All Customers served 50 a page, every answer after ${S.findPageDelayMs} ms (the sandbox's latency fault); a fresh server with SOLARPROOF_SCAN_MAX_PAGES one more than the full pages, so the scan reads to the empty page that ends the list (complete: true); the first call's wall time is the first scan; then ${S.findWarmCalls} sequential searches on the warm cache (names, surnames, phones, companies, email parts).
 - **Statistics:** \`performance.now()\`; percentiles by linear interpolation between closest ranks (type 7, numpy's default).
 `;
   mkdirSync(OUT, { recursive: true });
@@ -934,7 +935,13 @@ async function findCustomers(
   });
   sandboxes.push(sandbox);
   const pagesServed = () => sandbox.requests.filter((r) => r.query.action === 'getallcustomers').length;
-  const finder = await start('solarproof-mcp', SERVER_ENTRY, serverEnv(sandbox));
+  // A full scan: with exactly 200 full pages the default cap (200) would stop before the empty
+  // page 201 that shows the list has ended, and report complete: false; one more page reads to the end.
+  const scanMaxPages = Math.ceil(S.findCustomers / PAGE_SIZE) + 1;
+  const finder = await start('solarproof-mcp', SERVER_ENTRY, {
+    ...serverEnv(sandbox),
+    SOLARPROOF_SCAN_MAX_PAGES: String(scanMaxPages),
+  });
   // Warm the process (undici loaded, handlers run) without filling the cache.
   for (let n = 0; n < 20; n++) await callTool(finder, 'get_customer', { email: customers[n * 37]!.email });
   const rssBefore = rssMb(finder.pid);
@@ -975,7 +982,7 @@ async function findCustomers(
     },
   );
   notes.push(
-    `find_customers: the first call's result reported scan ${JSON.stringify(scan ?? null)}; ${pagesWhileWarm} page(s) requested during the ${latencies.length} warm searches${pagesWhileWarm > 0 ? ' (WARNING: the cache was not used)' : ''}. Per-call figures are wall time through stdio, an upper bound on server time. The memory figure is VmRSS after minus before, an upper bound on the cache (it includes heap the scan's parsing left).`,
+    `find_customers: SOLARPROOF_SCAN_MAX_PAGES=${scanMaxPages}; the first call's result reported scan ${JSON.stringify(scan ?? null)}${scan?.complete === true ? '' : ' (WARNING: not a full scan)'}; ${pagesWhileWarm} page(s) requested during the ${latencies.length} warm searches${pagesWhileWarm > 0 ? ' (WARNING: the cache was not used)' : ''}. Per-call figures are wall time through stdio, an upper bound on server time. The memory figure is VmRSS after minus before, an upper bound on the cache (it includes heap the scan's parsing left).`,
   );
   await stop(finder);
 }

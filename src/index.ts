@@ -3,7 +3,6 @@
  * Entry point: reads the command line and the environment, starts the simulated Solar Proof in
  * sandbox mode, and serves MCP over stdio (the default) or Streamable HTTP (--http).
  */
-import { randomUUID } from 'node:crypto';
 import { parseCommandLine, USAGE, USAGE_EXIT_CODE } from './command-line.js';
 import { type Config, loadConfig } from './config.js';
 import { PACKAGE_VERSION } from './package-info.js';
@@ -43,7 +42,7 @@ async function main(): Promise<void> {
     const sandbox = await startSandbox({ faults: config.sandboxFaults });
     stopSandbox = () => sandbox.close();
     // The sandbox accepts any key; a random one keeps the redactor from matching ordinary words.
-    config = { ...config, baseUrl: new URL(sandbox.url), apiKey: `sandbox-${randomUUID()}` };
+    config = { ...config, baseUrl: new URL(sandbox.url), apiKey: `sandbox-${crypto.randomUUID()}` };
   }
   const mode = config.sandbox ? 'sandbox' : 'live';
 

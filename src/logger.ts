@@ -3,11 +3,14 @@ import type { Redactor } from './redact.js';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** A line's fields, or a function that makes them: called only when the line is written. */
+export type LogFields = Record<string, unknown> | (() => Record<string, unknown>);
+
 export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
 interface Sink {
@@ -21,9 +24,10 @@ interface Sink {
  */
 export function createLogger(level: LogLevel, redact: Redactor, sink: Sink = process.stderr): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
+  const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...fields });
+    const made = typeof fields === 'function' ? fields() : fields;
+    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...made });
     sink.write(`${redact(line)}\n`);
   };
   return {

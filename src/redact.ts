@@ -36,11 +36,23 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>): Reda
     });
   }
   if (passes.length === 0) return (text) => text;
+  // Every form of a character of the key is at least one UTF-16 unit, and a base64 core is as long
+  // as it is: text shorter than the shortest form of every secret holds none of them.
+  const shortest = Math.min(...ordered.map(shortestForm));
   return (text) => {
+    if (text.length < shortest) return text;
     let out = text;
     for (const pass of passes) out = pass(out);
     return out;
   };
+}
+
+/** The fewest UTF-16 units any redacted form of the secret can take (see createRedactor). */
+function shortestForm(secret: string): number {
+  // A run of whitespace in the key can stand for itself as one character; every other character is one unit or more.
+  const runs = secret.replace(EDGE_WHITESPACE, '').split(WHITESPACE_RUN);
+  const characters = runs.reduce((sum, run) => sum + [...run].length, 0) + (runs.length - 1);
+  return Math.min(characters, ...base64Cores(secret).map((core) => core.length));
 }
 
 /**
@@ -74,6 +86,8 @@ function secretPattern(secret: string): string {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: whitespace and controls are what is matched.
 const WHITESPACE = /[\s\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: whitespace and controls are what is matched.
+const WHITESPACE_RUN = /[\s\u0000-\u001f\u007f-\u009f]+/;
 const WHITESPACE_CLASS = '[\\s\\u0000-\\u001f\\u007f-\\u009f]';
 /** A JSON escape of a whitespace or control character: \\n, \\t, \\u0020 (and, harmlessly, of any character). */
 const JSON_WHITESPACE = '\\\\(?:[bfnrt]|u00[0-9a-f]{2})';

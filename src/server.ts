@@ -77,6 +77,7 @@ export function createToolResources(
     options.audit ?? (config.auditLog ? new AuditLog(config.auditLog, redact) : noAudit);
   let client: SolarProofClient | undefined;
   let customers: CustomerDirectory | undefined;
+  let keyId: { value: string | undefined } | undefined;
 
   const context: ToolContext = {
     config,
@@ -84,7 +85,11 @@ export function createToolResources(
     logger: options.logger,
     redact,
     audit,
-    keyId: keyFingerprint(config.apiKey),
+    // Computed when first needed: hashing loads node:crypto, which start-up need not pay for.
+    get keyId() {
+      keyId ??= { value: keyFingerprint(config.apiKey) };
+      return keyId.value;
+    },
     client() {
       if (config.problems.length > 0) {
         throw new ToolError('CONFIGURATION', config.problems.join(' '));

@@ -65,6 +65,17 @@ describe('createRedactor', () => {
     expect(createRedactor(['abc', 'short'])(text)).toBe(`a ${REDACTED} abc key and an empty one`);
   });
 
+  it('redacts text exactly as long as the shortest form of the key (text shorter is skipped unread)', () => {
+    // A run of whitespace in the key can be one character of text.
+    const key = 'spk  \t x7';
+    const redactOdd = createRedactor([key]);
+    expect(redactOdd('spk x7')).toBe(REDACTED);
+    expect(redactOdd('spk\nx7')).toBe(REDACTED);
+    expect(redactOdd('spkx7')).toBe('spkx7');
+    expect(createRedactor(['k😀y4'])('k😀y4')).toBe(REDACTED);
+    expect(redactOdd(Buffer.from(key).toString('base64'))).toContain(REDACTED);
+  });
+
   it('leaves text without the key untouched', () => {
     const text = 'Customer 79461 updated: Zoë O’Brien & Sons, 李小龙 {"a":1}';
     expect(redact(text)).toBe(text);

@@ -6,20 +6,25 @@
  *
  * Parsing and joining are pure (parseAuditLine, joinUpdates); readUpdateHistory is the I/O.
  */
-import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { isRecord } from '../solarproof/contract.js';
 
 /** The most of the log's end that is read: thousands of updates, in a few tens of milliseconds. */
 export const HISTORY_TAIL_BYTES = 4 * 1024 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 
+const loadBuiltin = createRequire(import.meta.url);
+
 /**
  * A short fingerprint of the API key, stored in every record so history is scoped to the account
  * that wrote it. 48 bits of SHA-256: enough to tell keys apart, nothing to recover a key from.
  */
 export function keyFingerprint(apiKey: string | undefined): string | undefined {
-  return apiKey === undefined ? undefined : createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
+  if (apiKey === undefined) return undefined;
+  // node:crypto is loaded here, when first needed, not with the module: start-up need not pay for it.
+  const { createHash } = loadBuiltin('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
 }
 
 export type Outcome = 'success' | 'error' | 'dry_run' | 'no_change';

@@ -306,12 +306,13 @@ export class SolarProofClient {
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
-      this.#logger.debug('Solar Proof request finished', {
+      // Made only when debug lines are written: redactUrl parses the URL again on every call.
+      this.#logger.debug('Solar Proof request finished', () => ({
         method: prepared.method,
         url: redactUrl(prepared.url),
         attempts,
         durationMs: Math.round(performance.now() - started),
-      });
+      }));
     }
   }
 

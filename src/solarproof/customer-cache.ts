@@ -6,7 +6,14 @@
  * Keyed by account (today one per process: the configured base URL and key, hashed), so a server
  * that one day serves several accounts keeps their customers apart.
  */
-import { type CustomerSummary, type SearchKeys, SUMMARY_FIELDS, searchKeys, summarise } from './matching.js';
+import {
+  type CustomerSummary,
+  SearchIndex,
+  type SearchKeys,
+  SUMMARY_FIELDS,
+  searchKeys,
+  summarise,
+} from './matching.js';
 
 export interface CachedCustomer {
   summary: CustomerSummary;
@@ -25,6 +32,14 @@ export interface CustomerSnapshot {
   stop: ScanStop;
   /** When the scan finished, in ms since the epoch. */
   readAt: number;
+  /** The list laid out for search, built by the first search of it; told of every change after. */
+  index?: SearchIndex<CachedCustomer> | undefined;
+}
+
+/** The snapshot's customers laid out for search (SearchIndex), built at its first search. */
+export function searchIndex(snapshot: CustomerSnapshot): SearchIndex<CachedCustomer> {
+  snapshot.index ??= new SearchIndex(snapshot.customers.values());
+  return snapshot.index;
 }
 
 export function cachedCustomer(customer: CustomerSummary): CachedCustomer {
@@ -70,19 +85,24 @@ export class CustomerCache {
   remember(account: string, customer: CustomerSummary): void {
     const snapshot = this.get(account);
     if (!snapshot || customer.pkcustomerid === null) return;
-    snapshot.customers.set(customer.pkcustomerid, cachedCustomer(customer));
+    const cached = cachedCustomer(customer);
+    snapshot.customers.set(customer.pkcustomerid, cached);
+    snapshot.index?.set(customer.pkcustomerid, cached);
   }
 
   /** Fields known to have changed (an update sent, a partial read) are written over the cached copy. */
   patch(account: string, id: number, fields: Partial<CustomerSummary>): void {
-    const cached = this.get(account)?.customers.get(id);
-    if (!cached) return;
+    const snapshot = this.get(account);
+    const cached = snapshot?.customers.get(id);
+    if (!snapshot || !cached) return;
     const summary = { ...cached.summary };
     for (const field of SUMMARY_FIELDS) {
       if (field !== 'pkcustomerid' && fields[field] !== undefined)
         Object.assign(summary, { [field]: fields[field] });
     }
-    this.get(account)?.customers.set(id, cachedCustomer(summary));
+    const changed = cachedCustomer(summary);
+    snapshot.customers.set(id, changed);
+    snapshot.index?.set(id, changed);
   }
 
   clear(): void {

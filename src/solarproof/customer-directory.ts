@@ -3,7 +3,7 @@
  * process: whether Solar Proof looks customers up by id at all, and the customer list a search
  * read. One object per server (ToolContext.customers); the tools stay thin.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Config } from '../config.js';
 import { asToolError, ToolError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -25,8 +25,14 @@ import { type CustomerSummary, SUMMARY_FIELDS, summarise } from './matching.js';
  */
 export type IdLookups = 'unknown' | 'working' | 'refused';
 
-/** Pages requested at once: fast on a large account, gentle on a service with no published rate limit. */
-export const SCAN_CONCURRENCY = 4;
+const loadBuiltin = createRequire(import.meta.url);
+
+/**
+ * Pages requested at once: a large account reads in under a second (200 pages at 20 ms a page
+ * take 0.5 s of waiting, against 1 s at 4), and a service with no published rate limit still sees
+ * a bounded few requests, never the whole list at once.
+ */
+export const SCAN_CONCURRENCY = 8;
 
 export interface ScanProgress {
   pages: number;
@@ -374,8 +380,11 @@ export class CustomerDirectory {
 
   /** The account the cache is keyed by: its URL and a hash of its key (never the key itself). */
   #accountKey(): string {
+    if (this.#account !== undefined) return this.#account;
     const { baseUrl, apiKey } = this.#options.config;
-    this.#account ??= `${baseUrl.href} ${createHash('sha256')
+    // node:crypto is loaded here, at the first lookup, not with the module: a few ms of every start.
+    const { createHash } = loadBuiltin('node:crypto') as typeof import('node:crypto');
+    this.#account = `${baseUrl.href} ${createHash('sha256')
       .update(apiKey ?? '')
       .digest('hex')
       .slice(0, 16)}`;

@@ -30,6 +30,13 @@ export const TOOLS: readonly ToolDefinition[] = [
 ];
 
 /**
+ * TOOLS as tools/list publishes them, converted by build.mjs (JSON text, parsed at the first
+ * tools/list), so the first list runs no schema conversion; undefined when running from source.
+ */
+declare const __SOLARPROOF_TOOL_LIST__: string | undefined;
+const BUILT_TOOL_LIST = typeof __SOLARPROOF_TOOL_LIST__ === 'string' ? __SOLARPROOF_TOOL_LIST__ : undefined;
+
+/**
  * tools/call as the SDK defines it, except that `arguments` is taken as sent. The SDK's own schema
  * reads it as a record, which silently drops an own "__proto__" key before a tool's strict schema
  * could refuse it; here every key reaches the tool's validation. (The SDK still checks the request
@@ -114,7 +121,11 @@ const described = new WeakMap<readonly ToolDefinition[], Tool[]>();
 function listedTools(tools: readonly ToolDefinition[]): Tool[] {
   let listed = described.get(tools);
   if (!listed) {
-    listed = tools.map(describeTool);
+    // The bundle carries the catalogue as build.mjs converted it, so start-up runs no z.toJSONSchema.
+    listed =
+      tools === TOOLS && BUILT_TOOL_LIST !== undefined
+        ? (JSON.parse(BUILT_TOOL_LIST) as Tool[])
+        : tools.map(describeTool);
     described.set(tools, listed);
   }
   return listed;

@@ -230,10 +230,13 @@ function render(
   isError: boolean,
 ): CallToolResult {
   // Redaction is the last step, over the finished JSON, so no path into a result can carry the key.
-  const structured = JSON.parse(context.redact(JSON.stringify(data))) as Record<string, unknown>;
+  // When it changes nothing (the usual case) the data is already what the JSON says: no reparse.
+  const json = JSON.stringify(data);
+  const redacted = context.redact(json);
+  const structured = redacted === json ? data : (JSON.parse(redacted) as Record<string, unknown>);
   const sandboxNote = context.mode === 'sandbox' ? ' [SANDBOX: simulated Solar Proof, no real data]' : '';
   // Pretty JSON reads well but grows with nesting depth; past a few kilobytes compact is kinder.
-  const compact = JSON.stringify(structured);
+  const compact = redacted === json ? json : JSON.stringify(structured);
   const body = compact.length <= PRETTY_JSON_MAX ? JSON.stringify(structured, null, 2) : compact;
   // The summary must stay one line, or clients that split off the JSON misread the block. It is
   // redacted before it is cut: a key cut in half is no longer recognised, and its first half would show.

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CUSTOMER_TYPES, isNonBlankText, isWellFormed } from '../solarproof/contract.js';
-import type { ScanStop } from '../solarproof/customer-cache.js';
+import { type ScanStop, searchIndex } from '../solarproof/customer-cache.js';
 import type { ScanResult } from '../solarproof/customer-directory.js';
 import { cleanUpstreamText } from '../solarproof/errors.js';
 import {
@@ -134,7 +134,7 @@ export const findCustomersTool = defineTool({
     }
 
     const { snapshot } = scan;
-    const ranked = rankMatches(parsed, snapshot.customers.values());
+    const ranked = rankMatches(parsed, searchIndex(snapshot).candidates(parsed));
     const customers = ranked.slice(0, limit).map(({ item, match }) => {
       const { creationDate: _omitted, ...summary } = item.summary;
       return { ...summary, match: match.kind, matched: match.matched };

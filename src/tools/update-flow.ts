@@ -5,7 +5,6 @@
  * find out from the record whether the update was applied. The decisions are pure functions
  * (solarproof/changes.ts); this is the order of the I/O around them.
  */
-import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ERROR_CATALOG, type ErrorCode, ToolError } from '../errors.js';
 import { REDACTED, redactUrl } from '../redact.js';
@@ -163,7 +162,7 @@ export async function runUpdate(
 ): Promise<ToolSuccess<UpdateData>> {
   const { customerId, fields, dryRun, undoOf } = request;
   const client = context.client();
-  const requestId = randomUUID();
+  const requestId = crypto.randomUUID();
   const started = performance.now();
   const base = {
     requestId,

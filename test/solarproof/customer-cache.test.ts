@@ -1,7 +1,12 @@
 /** The search cache on its own: freshness, TTL 0, and what updates and reads do to a cached copy. */
 import { describe, expect, it } from 'vitest';
-import { CustomerCache, type CustomerSnapshot, cachedCustomer } from '../../src/solarproof/customer-cache.js';
-import type { CustomerSummary } from '../../src/solarproof/matching.js';
+import {
+  CustomerCache,
+  type CustomerSnapshot,
+  cachedCustomer,
+  searchIndex,
+} from '../../src/solarproof/customer-cache.js';
+import { type CustomerSummary, parseQuery } from '../../src/solarproof/matching.js';
 
 const ACCOUNT = 'https://solarproof.com.au/ 0123456789abcdef';
 
@@ -83,6 +88,23 @@ describe('CustomerCache', () => {
     cache.remember(ACCOUNT, { ...john, pkcustomerid: 90001, email: 'new@example.com' });
     expect(cache.get(ACCOUNT)?.customers.get(79461)?.summary.firstname).toBe('Jon');
     expect(cache.get(ACCOUNT)?.customers.get(90001)?.summary.email).toBe('new@example.com');
+  });
+
+  it('a search after patch or remember sees the change: the list laid out for search is built anew', () => {
+    const cache = new CustomerCache(300, () => 0);
+    cache.set(ACCOUNT, snapshot(0));
+    const found = (query: string) =>
+      searchIndex(cache.get(ACCOUNT) as CustomerSnapshot)
+        .candidates(parseQuery(query))
+        .map((c) => c.summary.pkcustomerid);
+    expect(found('smith')).toEqual([79461]);
+    cache.patch(ACCOUNT, 79461, { surname: 'Jones', phone1: '0400 999 888' });
+    expect(found('smith')).toEqual([79461]); // still in the company name
+    expect(found('jones')).toEqual([79461]);
+    expect(found('0400 999 888')).toEqual([79461]);
+    expect(found('0412 345 678')).toEqual([]);
+    cache.remember(ACCOUNT, { ...john, pkcustomerid: 90001, firstname: 'Zelda', email: 'zelda@example.com' });
+    expect(found('zelda')).toEqual([90001]);
   });
 
   it('keeps only the summary: a full record’s notes and projects are not held', () => {

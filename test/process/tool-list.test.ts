@@ -1,0 +1,34 @@
+/**
+ * The built server lists the tools build.mjs converted at build time (so its first tools/list runs
+ * no schema conversion); that list must be exactly what describeTool makes of every tool in TOOLS
+ * now, or the bundle would publish schemas that no longer match what the tools accept.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeTool, TOOLS } from '../../src/tools/catalog.js';
+import { envFor, SERVER_ENTRY, type ServerProcess, startServer, startStandIn } from '../helpers/harness.js';
+import type { StandIn } from '../helpers/stand-in.js';
+
+let standIn: StandIn;
+let server: ServerProcess;
+beforeAll(async () => {
+  standIn = await startStandIn();
+  server = await startServer(envFor(standIn));
+});
+afterAll(async () => {
+  await server?.close();
+  await standIn?.close();
+});
+
+describe('the tool list built into the bundle', () => {
+  it('is exactly the live conversion of every tool in TOOLS', async () => {
+    const { tools } = await server.client.listTools();
+    expect(tools).toEqual(TOOLS.map(describeTool));
+  });
+
+  it('is in the bundle, so the first tools/list converts nothing', () => {
+    const bundle = readFileSync(SERVER_ENTRY, 'utf8');
+    const description = JSON.stringify(describeTool(TOOLS[0]!).inputSchema).slice(0, 60);
+    expect(bundle).toContain(description);
+  });
+});
