@@ -268,7 +268,8 @@ export class SolarProofClient {
         try {
           outcome = await this.#attempt(prepared, signal);
         } catch (error) {
-          throw signal.aborted ? this.#abortError(options.signal, error, timeoutMs) : error;
+          const timedOut = signal.aborted || classifyRequestError(error).kind === 'timeout';
+          throw timedOut ? this.#abortError(options.signal, error, timeoutMs) : error;
         }
         if (outcome.kind === 'answer') {
           return {

@@ -231,10 +231,25 @@ const CONNECTION_ERRORS = new Set([
  */
 export function classifyRequestError(
   error: unknown,
-): { kind: 'connection'; description: string } | { kind: 'malformed' } | { kind: 'other' } {
+):
+  | { kind: 'connection'; description: string }
+  | { kind: 'malformed' }
+  | { kind: 'timeout' }
+  | { kind: 'other' } {
+  // undici's own header and body timers equal the deadline and can fire a moment before it does.
+  if (hasCode(error, TIMEOUT_ERRORS)) return { kind: 'timeout' };
   if (isConnectionError(error)) return { kind: 'connection', description: describeConnectionError(error) };
   if (isMalformedResponse(error)) return { kind: 'malformed' };
   return { kind: 'other' };
+}
+
+const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function hasCode(error: unknown, codes: ReadonlySet<string>): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && codes.has(code)) return true;
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== error && hasCode(cause, codes);
 }
 
 function isConnectionError(error: unknown): boolean {

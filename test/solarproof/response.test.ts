@@ -94,6 +94,17 @@ describe('classifyRequestError', () => {
       kind: 'malformed',
     });
     expect(classifyRequestError(new TypeError('bug'))).toEqual({ kind: 'other' });
+    // undici's header and body timers: the deadline's TIMEOUT, never an INTERNAL error (found by the soak).
+    expect(
+      classifyRequestError(
+        Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+      ),
+    ).toEqual({
+      kind: 'timeout',
+    });
+    expect(
+      classifyRequestError(Object.assign(new Error('x'), { cause: { code: 'UND_ERR_BODY_TIMEOUT' } })),
+    ).toEqual({ kind: 'timeout' });
   });
 });
 
