@@ -7,10 +7,10 @@ import { CallsInFlight, CLOSE_MS, type DrainReport, SHUTDOWN_GRACE_MS, settledWi
 import type { Logger } from './logger.js';
 import { PACKAGE_NAME, PACKAGE_VERSION, USER_AGENT } from './package-info.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { SolarProofClient } from './solarproof/client.js';
-import { CustomerDirectory } from './solarproof/customer-directory.js';
-import { registerTools } from './tools/catalog.js';
+import type { SolarProofClient } from './solarproof/client.js';
+import type { CustomerDirectory } from './solarproof/customer-directory.js';
 import type { Mode, ToolContext } from './tools/define.js';
+import { loadedRuntime, registerTools } from './tools/register.js';
 
 export const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
@@ -100,7 +100,8 @@ export function createToolResources(
           'SOLARPROOF_API_KEY is not set, so nothing was sent to Solar Proof. Add it to the "env" block of this server’s entry in the MCP host configuration (for Claude Desktop, claude_desktop_config.json: "env": { "SOLARPROOF_API_KEY": "<your key>" }) and restart the host. The key is in Solar Proof under Settings → API.',
         );
       }
-      client ??= new SolarProofClient({
+      // Only a tool asks for the client, and tools/call loads the runtime before it runs one.
+      client ??= new (loadedRuntime().SolarProofClient)({
         ...config,
         apiKey: config.apiKey,
         userAgent: USER_AGENT,
@@ -111,7 +112,11 @@ export function createToolResources(
     },
     // Reaches Solar Proof through client() above, so its CONFIGURATION checks apply to every lookup.
     get customers() {
-      customers ??= new CustomerDirectory({ config, client: () => context.client(), logger: options.logger });
+      customers ??= new (loadedRuntime().CustomerDirectory)({
+        config,
+        client: () => context.client(),
+        logger: options.logger,
+      });
       return customers;
     },
   };

@@ -42,19 +42,7 @@ import {
   isRedirect,
 } from './response.js';
 import { DEFAULT_RETRY, nextDelay, type RetryPolicy } from './retry.js';
-
-/**
- * undici is about half of the bundle and much of its module initialisation: load it on first use (or
- * from preloadHttp once the MCP handshake is done), not at start-up. esbuild makes it its own chunk.
- */
-let undici: Promise<typeof import('undici')> | undefined;
-export function preloadHttp(): Promise<typeof import('undici')> {
-  // Bundled, the chunk's only export is the CommonJS module.exports, as `default`; Node gives both.
-  undici ??= import('undici').then(
-    (m) => ((m as { default?: unknown }).default ?? m) as typeof import('undici'),
-  );
-  return undici;
-}
+import { preloadHttp } from './undici.js';
 
 /** The keep-alive pool a client opens; also for a pool shared by several clients (ClientOptions.dispatcher). */
 export function poolOptions(timeoutMs: number) {

@@ -14,8 +14,9 @@ import { ToolError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../logger.js';
 import { USER_AGENT } from '../package-info.js';
 import { createRedactor, type Redactor } from '../redact.js';
-import { poolOptions, preloadHttp, SolarProofClient } from '../solarproof/client.js';
+import { poolOptions, SolarProofClient } from '../solarproof/client.js';
 import { CustomerDirectory } from '../solarproof/customer-directory.js';
+import { preloadHttp } from '../solarproof/undici.js';
 import type { Mode, ToolContext } from '../tools/define.js';
 
 /** Longer header values are refused: no Solar Proof key is anywhere near this long. */

@@ -31,7 +31,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { PACKAGE_VERSION } from '../package-info.js';
 import { createRedactor, type Redactor, redactUrl } from '../redact.js';
 import { createServer, createToolResources } from '../server.js';
-import { preloadHttp } from '../solarproof/client.js';
+import { preloadHttp } from '../solarproof/undici.js';
 import type { Mode, ToolContext } from '../tools/define.js';
 import { Accounts, checkKeyHeader } from './accounts.js';
 import {

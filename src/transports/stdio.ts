@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { PACKAGE_VERSION } from '../package-info.js';
 import { createRedactor, redactUrl } from '../redact.js';
 import { createServer } from '../server.js';
-import { preloadHttp } from '../solarproof/client.js';
+import { preloadHttp } from '../solarproof/undici.js';
 import type { Mode } from '../tools/define.js';
 import { LineLimit, MAX_LINE_BYTES, tooLargeResponse } from './stdin-limit.js';
 
