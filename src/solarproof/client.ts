@@ -90,6 +90,7 @@ export class SolarProofClient {
   #dispatcher: Dispatcher | undefined;
   readonly #logger: Logger;
   readonly #redact: Redactor;
+  #endpoint: string | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -223,14 +224,12 @@ export class SolarProofClient {
   }
 
   #url(action: string, extra: Record<string, string> = {}): URL {
-    const base = new URL(this.#options.baseUrl);
-    if (!base.pathname.endsWith('/')) base.pathname += '/';
-    const url = new URL(API_PATH, base);
+    // The endpoint is worked out once; each request then parses one URL, not two plus a
+    // re-serialisation per searchParams.set.
+    this.#endpoint ??= endpointOf(this.#options.baseUrl);
     // URLSearchParams encodes every reserved character, so a key with & + = / or a space survives.
-    url.searchParams.set('api_key', this.#options.apiKey);
-    url.searchParams.set('action', action);
-    for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
-    return url;
+    const query = new URLSearchParams({ api_key: this.#options.apiKey, action, ...extra });
+    return new URL(`${this.#endpoint}?${query}`);
   }
 
   async #send<T>(
@@ -390,7 +389,7 @@ export class SolarProofClient {
         cause: error,
       });
     }
-    return new TextDecoder('utf-8').decode(Buffer.concat(chunks, size));
+    return UTF8.decode(Buffer.concat(chunks, size));
   }
 
   #abortError(clientSignal: AbortSignal | undefined, cause: unknown, timeoutMs: number): ToolError {
@@ -410,6 +409,16 @@ export class SolarProofClient {
 }
 
 /** Drops a body we will not read. Its abort error has nowhere useful to go, and unheard it would crash the process. */
+/** Without { stream: true } a decode keeps no state between calls, so one decoder serves them all. */
+const UTF8 = new TextDecoder('utf-8');
+
+/** Solar Proof's one URL under the configured base, without a query. */
+function endpointOf(baseUrl: URL): string {
+  const base = new URL(baseUrl);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return new URL(API_PATH, base).href;
+}
+
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
   body.destroy();
