@@ -228,7 +228,10 @@ export class SolarProofClient {
     // re-serialisation per searchParams.set.
     this.#endpoint ??= endpointOf(this.#options.baseUrl);
     // URLSearchParams encodes every reserved character, so a key with & + = / or a space survives.
-    const query = new URLSearchParams({ api_key: this.#options.apiKey, action, ...extra });
+    const query = new URLSearchParams();
+    query.append('api_key', this.#options.apiKey);
+    query.append('action', action);
+    for (const [name, value] of Object.entries(extra)) query.append(name, value);
     return new URL(`${this.#endpoint}?${query}`);
   }
 
