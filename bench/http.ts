@@ -60,9 +60,16 @@ export async function startHttpMcp(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const client = new Client({ name: 'solarproof-bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)), {
-    timeout: SPAWN_TIMEOUT_MS,
+  // The transport hands its one AbortSignal to every POST. Node's fetch adds an abort listener to
+  // it per request and removes that listener only when the request is garbage collected, so over
+  // thousands of calls the signal can hold more than 1,500 listeners; past that every call prints a
+  // MaxListenersExceededWarning in this process, and each new listener costs a walk of the list.
+  // The bench never aborts a call in flight and closes the client only once every call has
+  // settled, so the requests go without the signal.
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+    fetch: (url, init) => fetch(url, { ...init, signal: null }),
   });
+  await client.connect(transport, { timeout: SPAWN_TIMEOUT_MS });
   const listed = await client.request({ method: 'tools/list' }, ListToolsResultSchema, {
     timeout: CALL_TIMEOUT_MS,
   });

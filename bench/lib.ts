@@ -120,7 +120,7 @@ export interface McpProcess {
 }
 
 /**
- * Spawns `node entry` with exactly `env` and connects the SDK Client over stdio. tools/list is asked
+ * Spawns `node ...nodeArgs entry` with exactly `env` and connects the SDK Client over stdio. tools/list is asked
  * once, as a host does, through a plain request: the Client then checks no result against an output
  * schema, for any server, so its work per call is the same whichever server answers (the bridge
  * declares no output schema).
@@ -129,10 +129,11 @@ export async function startMcp(
   label: string,
   entry: string,
   env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): Promise<McpProcess> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [entry],
+    args: [...nodeArgs, entry],
     env,
     stderr: 'pipe',
   });

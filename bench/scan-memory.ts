@@ -3,7 +3,9 @@
  * default bound), search index included, and how long one search over it takes. In process, against the sandbox Solar Proof
  * with 10,000 customers in the seed's shape. A report, not a test.
  *
- *   node --expose-gc --import tsx bench/scan-memory.ts
+ *   node --expose-gc --import tsx bench/scan-memory.ts [--json]
+ *
+ * With --json it prints one JSON object instead (ScanMemoryReport), for bench/run.ts.
  */
 import { loadConfig } from '../src/config.js';
 import type { SandboxCustomer } from '../src/sandbox/customers.js';
@@ -13,6 +15,17 @@ import { SolarProofClient } from '../src/solarproof/client.js';
 import { searchIndex } from '../src/solarproof/customer-cache.js';
 import { CustomerDirectory } from '../src/solarproof/customer-directory.js';
 import { parseQuery, rankMatches } from '../src/solarproof/matching.js';
+
+export interface ScanMemoryReport {
+  customers: number;
+  pages: number;
+  stop: string;
+  heapKeptBytes: number;
+  scanMs: number;
+  indexMs: number;
+  searchMs: number;
+  searches: number;
+}
 
 const CUSTOMERS = 10_000;
 const SEARCHES = 200;
@@ -66,14 +79,26 @@ for (let i = 0; i < SEARCHES; i++) {
 }
 const searchMs = (performance.now() - searchStarted) / SEARCHES;
 
-console.log(
-  `customers cached:        ${scan.snapshot.customers.size} (${scan.snapshot.pages} pages, ${scan.snapshot.stop})`,
-);
-console.log(
-  `heap kept by the cache:  ${((after - before) / 1024 / 1024).toFixed(1)} MB (${Math.round((after - before) / scan.snapshot.customers.size)} bytes a customer)`,
-);
-console.log(`scan over loopback:      ${Math.round(scanMs)} ms`);
-console.log(`search index built in:   ${indexMs.toFixed(1)} ms (once per list)`);
-console.log(`one search of the cache: ${searchMs.toFixed(2)} ms (mean of ${SEARCHES})`);
+const report: ScanMemoryReport = {
+  customers: scan.snapshot.customers.size,
+  pages: scan.snapshot.pages,
+  stop: String(scan.snapshot.stop),
+  heapKeptBytes: after - before,
+  scanMs,
+  indexMs,
+  searchMs,
+  searches: SEARCHES,
+};
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify(report));
+} else {
+  console.log(`customers cached:        ${report.customers} (${report.pages} pages, ${report.stop})`);
+  console.log(
+    `heap kept by the cache:  ${(report.heapKeptBytes / 1024 / 1024).toFixed(1)} MB (${Math.round(report.heapKeptBytes / report.customers)} bytes a customer)`,
+  );
+  console.log(`scan over loopback:      ${Math.round(scanMs)} ms`);
+  console.log(`search index built in:   ${indexMs.toFixed(1)} ms (once per list)`);
+  console.log(`one search of the cache: ${searchMs.toFixed(2)} ms (mean of ${SEARCHES})`);
+}
 await client.close();
 await sandbox.close();
