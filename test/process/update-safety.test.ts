@@ -519,6 +519,22 @@ describe('undo_update', () => {
     }
     expect(standIn.requests).toHaveLength(0);
   });
+
+  it('an update made by another instance (its own audit log) is not found, the error says where it is, and nothing is sent', async () => {
+    const update = structured(await server.call({ pkcustomerid: 80125, phone2: '02 8111 0001' }));
+    expect(update).toMatchObject({ ok: true });
+    const other = await startServer(envFor(standIn, { SOLARPROOF_AUDIT_LOG: tempAuditPath() }));
+    try {
+      standIn.requests.length = 0;
+      const result = structured(await other.callTool('undo_update', { requestId: update.requestId }));
+      expect(result).toMatchObject({ ok: false, code: 'INVALID_ARGUMENTS' });
+      expect(String(result.message)).toMatch(/No update with requestId/);
+      expect(String(result.message)).toMatch(/another instance of this server is in that instance's own log/);
+      expect(standIn.requests).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('list_updates', () => {

@@ -129,6 +129,23 @@ describe('the tool catalogue', () => {
     expect(hints.openWorldHint, 'openWorldHint').toBe(name !== 'list_updates');
   });
 
+  it('each tool says exactly what it may do', () => {
+    // A host decides from these whether to ask the user first: an update and an undo overwrite
+    // values (repeating one changes nothing more); the reads change nothing.
+    const expected: Record<string, Record<string, boolean>> = {
+      get_customer: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      find_customers: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      update_customer: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+      list_updates: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      undo_update: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    };
+    expect(Object.keys(expected).sort()).toEqual(listed.map((tool) => tool.name).sort());
+    for (const tool of listed) {
+      const { title: _title, ...hints } = tool.annotations ?? {};
+      expect(hints, tool.name).toEqual(expected[tool.name]);
+    }
+  });
+
   it.each(TOOLS.map((tool) => [tool.name]))('%s: input schema in the portable core', (name) => {
     const tool = listed.find((t) => t.name === name) as Tool;
     expect(tool.inputSchema).toMatchObject({ type: 'object', additionalProperties: false });
