@@ -147,7 +147,7 @@ function isTruthy(value: string | undefined): boolean {
  * $XDG_STATE_HOME (or ~/.local/state) on Unix, %LOCALAPPDATA% on Windows, under solarproof-mcp/:
  * audit.jsonl, or sandbox-audit.jsonl in sandbox mode.
  */
-export function defaultAuditPath(
+function defaultAuditPath(
   env: Readonly<Record<string, string | undefined>> = process.env,
   sandbox = false,
 ): string {

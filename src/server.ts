@@ -12,7 +12,7 @@ import type { CustomerDirectory } from './solarproof/customer-directory.js';
 import type { Mode, ToolContext } from './tools/define.js';
 import { loadedRuntime, registerTools } from './tools/register.js';
 
-export const INSTRUCTIONS = [
+const INSTRUCTIONS = [
   'Tools for Solar Proof, an Australian CRM for solar installers.',
   'To change a customer: find them with get_customer (by email, id or project) or, with only a name, phone or company, find_customers, to learn pkcustomerid;',
   'then call update_customer with the new values and expect (what the user told you, such as the email), so a wrong id is refused; preview with dryRun=true when unsure and confirm with the user.',

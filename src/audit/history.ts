@@ -90,7 +90,7 @@ export interface HistoryScope {
  * Whether a record belongs to this mode and key. Records written before fingerprints existed carry
  * none; they are shown, but have no `before`, so they cannot be undone.
  */
-export function inScope(record: AuditLine, scope: HistoryScope): boolean {
+function inScope(record: AuditLine, scope: HistoryScope): boolean {
   return record.mode === scope.mode && (record.keyId === undefined || record.keyId === scope.keyId);
 }
 
@@ -158,7 +158,7 @@ export interface History {
 }
 
 /** Folds lines read newest first into updates: a completed record waits for its request. */
-export class UpdateCollector {
+class UpdateCollector {
   readonly #query: HistoryQuery;
   readonly #outcomes = new Map<string, CompletedRecord>();
   readonly updates: AuditedUpdate[] = [];

@@ -64,7 +64,7 @@ export interface CustomerCopy {
 }
 
 /** Copies kept for updates made while Solar Proof answers no lookup by id: the most recently read. */
-export const RECENT_COPIES_MAX = 1_000;
+const RECENT_COPIES_MAX = 1_000;
 
 /** A read's own limits: a shorter deadline than SOLARPROOF_TIMEOUT_MS (a read-back after an update). */
 export type ReadOptions = Pick<CallOptions, 'timeoutMs'>;

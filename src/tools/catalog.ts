@@ -37,7 +37,7 @@ export function describeTool(tool: ToolDefinition): Tool {
  * nullable field as `type: ["string", "null"]`, which dialects with a single `type` (Gemini's
  * OpenAPI subset) reject, so each such union becomes `anyOf` branches of one type each.
  */
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io }) as Record<
     string,
     unknown

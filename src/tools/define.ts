@@ -196,7 +196,7 @@ export async function runTool(
 const ERROR_MESSAGE_MAX = 4_000;
 
 /** A failure as a result: its code, what the catalogue says of it, and every detail it carries. */
-export function errorData(
+function errorData(
   context: Pick<ToolContext, 'mode'>,
   failure: ToolError,
   redact: Redactor = (text) => text,

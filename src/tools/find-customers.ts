@@ -13,9 +13,9 @@ import {
 import { defineTool, errorFields, type Hints, resultFields } from './define.js';
 import { READ_HINTS } from './hints.js';
 
-export const QUERY_MAX = 200;
-export const LIMIT_MAX = 25;
-export const DEFAULT_LIMIT = 10;
+const QUERY_MAX = 200;
+const LIMIT_MAX = 25;
+const DEFAULT_LIMIT = 10;
 
 /** A search reads many pages; where its advice differs from a single lookup's, it is here. */
 const SEARCH_HINTS: Hints = {

@@ -12,8 +12,8 @@ import { cleanUpstreamText } from '../solarproof/errors.js';
 import { defineTool, errorFields, resultFields, type ToolContext } from './define.js';
 import { customerRefSchema } from './update-flow.js';
 
-export const LIST_LIMIT_MAX = 50;
-export const LIST_DEFAULT_LIMIT = 10;
+const LIST_LIMIT_MAX = 50;
+const LIST_DEFAULT_LIMIT = 10;
 
 const OUTCOMES = ['success', 'error', 'dry_run', 'no_change', 'unknown'] as const;
 
@@ -148,9 +148,7 @@ function isUpdatable(field: string): field is UpdatableField {
 }
 
 /** The fields sent (or, for a call refused before sending, asked for), each from → to. */
-export function changesOf(
-  update: AuditedUpdate,
-): Array<{ field: UpdatableField; from: unknown; to: unknown }> {
+function changesOf(update: AuditedUpdate): Array<{ field: UpdatableField; from: unknown; to: unknown }> {
   const { requested } = update;
   const to: FieldValues = requested.after ?? requested.fields;
   const from: FieldValues = requested.before ?? requested.copy?.values ?? {};

@@ -40,7 +40,7 @@ import { READ_HINTS } from './hints.js';
  * unanswered one was applied), and never more than SOLARPROOF_TIMEOUT_MS: the update itself has
  * already had the whole deadline, so this is a short extra.
  */
-export const READ_BACK_BUDGET_MS = 5_000;
+const READ_BACK_BUDGET_MS = 5_000;
 
 /** Failures after which the update may have reached Solar Proof although no answer came. */
 const UNCERTAIN: ReadonlySet<ErrorCode> = new Set(['TIMEOUT', 'NETWORK', 'CANCELLED']);
@@ -55,7 +55,7 @@ export const customerRefSchema = z.strictObject({
 });
 export type CustomerRef = z.output<typeof customerRefSchema>;
 
-export const changeSchema = z.strictObject({
+const changeSchema = z.strictObject({
   field: z.enum(UPDATABLE_FIELDS),
   from: fieldValue.describe('The value before; null when unknown.'),
   to: z.union([z.string(), z.number()]),

@@ -134,9 +134,24 @@ describe('the tool catalogue', () => {
     // values (repeating one changes nothing more); the reads change nothing.
     const expected: Record<string, Record<string, boolean>> = {
       get_customer: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-      find_customers: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-      update_customer: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-      list_updates: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      find_customers: {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
+      update_customer: {
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
+      list_updates: {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
       undo_update: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     };
     expect(Object.keys(expected).sort()).toEqual(listed.map((tool) => tool.name).sort());
